@@ -145,7 +145,7 @@ Status ToStatus(const Result<T>& r) {
 // ALMANAC_ASSIGN_OR_RETURN(lhs, result_expr): declares/assigns lhs from the
 // value of a Result, or returns its error.
 #define ALMANAC_ASSIGN_OR_RETURN(lhs, expr) \
-  ALMANAC_ASSIGN_OR_RETURN_IMPL(ALMANAC_CONCAT(almanac_result_, __LINE__), lhs, expr)
+  ALMANAC_ASSIGN_OR_RETURN_IMPL(ALMANAC_CONCAT(almanac_result_, __COUNTER__), lhs, expr)
 #define ALMANAC_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.error();                  \

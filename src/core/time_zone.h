@@ -108,6 +108,8 @@ class ZoneCursor {
     const Instant i = ToInstant(local);
     return LocalDateTime::FromSeconds(i.unix_seconds() + last_offset_);
   }
+  // The UTC offset in force at the instant the last ToInstant returned.
+  std::int32_t last_offset() const { return last_offset_; }
   const TimeZone& zone() const { return *zone_; }
 
  private:
