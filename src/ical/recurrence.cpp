@@ -34,6 +34,9 @@ struct DayInfo {
   int year_len, month_len;
 };
 
+// Days before the first of each month in a common year.
+constexpr int kDaysBeforeMonth[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+
 DayInfo MakeDayInfo(std::int32_t day) {
   const CivilDate c = core::CivilFromDays(day);
   DayInfo d;
@@ -42,9 +45,21 @@ DayInfo MakeDayInfo(std::int32_t day) {
   d.month = c.month;
   d.mday = c.day;
   d.wday = WeekdayIndex(day);
-  d.yday = day - core::DaysFromCivil(c.year, 1, 1);
-  d.year_len = core::DaysInYear(c.year);
+  const bool leap = core::IsLeapYear(c.year);
+  d.yday = kDaysBeforeMonth[c.month] + (leap && c.month > 2) + c.day - 1;
+  d.year_len = leap ? 366 : 365;
   d.month_len = core::DaysInMonth(c.year, c.month);
+  return d;
+}
+
+// The DayInfo of `first` (a DayInfo for the first of a month) moved
+// `offset` days on within the same month.
+DayInfo DayInMonth(const DayInfo& first, int offset) {
+  DayInfo d = first;
+  d.day += offset;
+  d.mday += offset;
+  d.yday += offset;
+  d.wday = (first.wday + offset) % 7;
   return d;
 }
 
@@ -89,6 +104,10 @@ class RuleWalker {
   bool DayMatches(const DayInfo& d);
   bool FillNextPeriod();
   void AddDay(std::int32_t day);
+  // AddDay for the day `offset` days after `first_of_month`, same month.
+  void AddDayIn(const DayInfo& first_of_month, int offset);
+  void GenerateMonth(const DayInfo& first);
+  void SortDays();
   void EmitDays();  // days_ x timeset_ -> buf_, with BYSETPOS
   void ApplySetPos();
   bool Charge(std::uint64_t n) {
@@ -124,6 +143,7 @@ class RuleWalker {
   std::vector<WeekdayNum> nth_;         // BYDAY with ordinals
   bool nth_in_month_ = false;           // ordinals count within the month
   bool has_byday_ = false;
+  bool needs_civil_ = false;            // some filter needs more than the weekday
   std::uint32_t hour_mask_ = 0;
   std::uint64_t minute_mask_ = 0, second_mask_ = 0;
   std::vector<int> hours_, minutes_, seconds_;  // sorted expansion lists
@@ -143,6 +163,10 @@ class RuleWalker {
   // Week-number mask for one year (only with BYWEEKNO).
   int wno_year_ = std::numeric_limits<int>::min();
   std::bitset<366> wno_mask_;
+  std::vector<std::pair<int, int>> wno_ranges_;  // [from, to) days of year in wno_mask_
+  std::vector<int> mday_list_;          // BYMONTHDAY values (or the DTSTART default)
+  std::vector<int> week_offsets_;       // WEEKLY: matching day offsets from the week start
+  std::vector<std::int64_t> picked_;    // BYSETPOS scratch
 
   // Day filter cache for sub-daily frequencies.
   std::int32_t cached_day_ = std::numeric_limits<std::int32_t>::min();
@@ -203,6 +227,12 @@ RuleWalker::RuleWalker(const RecurrenceRule& rule, const SeriesSpec& spec,
       wday_mask_ = static_cast<std::uint8_t>(1u << start.wday);
       has_byday_ = true;
     }
+  }
+  needs_civil_ = month_mask_ != 0 || has_mday_ || has_yday_ || has_weekno_ || !nth_.empty();
+  mday_list_ = rule.by_month_day;
+  if (mday_list_.empty() && has_mday_) mday_list_ = {start.mday};
+  for (int i = 0; i < 7; ++i) {
+    if ((wday_mask_ >> ((wkst_ + i) % 7)) & 1u) week_offsets_.push_back(i);
   }
   auto sorted_unique = [](std::vector<int> v) {
     std::sort(v.begin(), v.end());
@@ -284,27 +314,34 @@ void RuleWalker::PrepareWeekNumbers(int year) {
   if (wno_year_ == year) return;
   wno_year_ = year;
   wno_mask_.reset();
+  wno_ranges_.clear();
   const std::int32_t jan1 = core::DaysFromCivil(year, 1, 1);
   const int len = core::DaysInYear(year);
-  const std::int32_t w1 = Week1Start(year, wkst_);
-  const int nweeks = WeeksInYear(year, wkst_);
-  const int last_year_weeks = WeeksInYear(year - 1, wkst_);
-  for (int i = 0; i < len; ++i) {
-    const std::int32_t day = jan1 + i;
-    bool match;
-    if (day < w1) {
-      // The last week of the previous year.
-      match = ((weekno_pos_ >> last_year_weeks) & 1u) || (weekno_neg_ & 2u);
+  const int w1 = Week1Start(year, wkst_) - jan1;  // day of year where week 1 starts (may be < 0)
+  const int nweeks = (Week1Start(year + 1, wkst_) - jan1 - w1) / 7;
+  auto mark = [&](int from, int to) {
+    from = std::max(from, 0);
+    to = std::min(to, len);
+    if (from >= to) return;
+    if (!wno_ranges_.empty() && wno_ranges_.back().second == from) {
+      wno_ranges_.back().second = to;
     } else {
-      const int w = (day - w1) / 7 + 1;
-      if (w > nweeks) {
-        match = weekno_pos_ & 2u;  // week 1 of the next year
-      } else {
-        match = ((weekno_pos_ >> w) & 1u) || ((weekno_neg_ >> (nweeks + 1 - w)) & 1u);
-      }
+      wno_ranges_.emplace_back(from, to);
     }
-    wno_mask_[static_cast<std::size_t>(i)] = match;
+    for (int i = from; i < to; ++i) wno_mask_.set(static_cast<std::size_t>(i));
+  };
+  if (w1 > 0) {
+    // Days before week 1 belong to the last week of the previous year.
+    const int last_year_weeks = WeeksInYear(year - 1, wkst_);
+    if (((weekno_pos_ >> last_year_weeks) & 1u) || (weekno_neg_ & 2u)) mark(0, w1);
   }
+  for (int w = 1; w <= nweeks; ++w) {
+    if (((weekno_pos_ >> w) & 1u) || ((weekno_neg_ >> (nweeks + 1 - w)) & 1u)) {
+      mark(w1 + (w - 1) * 7, w1 + w * 7);
+    }
+  }
+  // Days after the last week belong to week 1 of the next year.
+  if (weekno_pos_ & 2u) mark(w1 + nweeks * 7, len);
 }
 
 bool RuleWalker::DayMatches(const DayInfo& d) {
@@ -347,38 +384,84 @@ bool RuleWalker::DayMatches(const DayInfo& d) {
 
 void RuleWalker::AddDay(std::int32_t day) {
   if (day < kFirstDay || day > kLastDay) return;
+  if (!needs_civil_) {
+    if (!has_byday_ || ((wday_mask_ >> WeekdayIndex(day)) & 1u)) days_.push_back(day);
+    return;
+  }
   if (DayMatches(MakeDayInfo(day))) days_.push_back(day);
 }
 
+void RuleWalker::AddDayIn(const DayInfo& first_of_month, int offset) {
+  const std::int32_t day = first_of_month.day + offset;
+  if (day < kFirstDay || day > kLastDay) return;
+  if (!needs_civil_) {
+    if (!has_byday_ || ((wday_mask_ >> ((first_of_month.wday + offset) % 7)) & 1u)) {
+      days_.push_back(day);
+    }
+    return;
+  }
+  if (DayMatches(DayInMonth(first_of_month, offset))) days_.push_back(day);
+}
+
+// Candidates of one month from BYMONTHDAY, or else from BYDAY, or else all
+// its days; DayMatches then applies every part.
+void RuleWalker::GenerateMonth(const DayInfo& first) {
+  const int mlen = first.month_len;
+  if (has_mday_) {
+    for (int d : mday_list_) {
+      const int md = d > 0 ? d : mlen + d + 1;
+      if (md >= 1 && md <= mlen) AddDayIn(first, md - 1);
+    }
+  } else if (has_byday_) {
+    for (int wd = 0; wd < 7; ++wd) {
+      if (!((wday_mask_ >> wd) & 1u)) continue;
+      for (int off = (wd - first.wday + 7) % 7; off < mlen; off += 7) AddDayIn(first, off);
+    }
+    for (const WeekdayNum& n : nth_) {
+      const int wd = static_cast<int>(n.weekday);
+      int off;
+      if (n.ordinal > 0) {
+        off = (wd - first.wday + 7) % 7 + (n.ordinal - 1) * 7;
+      } else {
+        const int last_wd = (first.wday + mlen - 1) % 7;
+        off = mlen - 1 - (last_wd - wd + 7) % 7 + (n.ordinal + 1) * 7;
+      }
+      if (off >= 0 && off < mlen) AddDayIn(first, off);
+    }
+  } else {
+    for (int d = 0; d < mlen; ++d) AddDayIn(first, d);
+  }
+}
+
+void RuleWalker::SortDays() {
+  if (days_.size() > 1) {
+    std::sort(days_.begin(), days_.end());
+    days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
+  }
+}
+
 void RuleWalker::ApplySetPos() {
-  if (set_pos_.empty()) return;
   const int n = static_cast<int>(buf_.size());
-  std::int64_t picked[64];
-  int npicked = 0;
-  std::vector<std::int64_t> many;
+  picked_.clear();
   for (int p : set_pos_) {
     const int idx = p > 0 ? p - 1 : n + p;
-    if (idx < 0 || idx >= n) continue;
-    if (npicked < 64) {
-      picked[npicked++] = buf_[static_cast<std::size_t>(idx)];
-    } else {
-      many.push_back(buf_[static_cast<std::size_t>(idx)]);
-    }
+    if (idx >= 0 && idx < n) picked_.push_back(buf_[static_cast<std::size_t>(idx)]);
   }
-  buf_.assign(picked, picked + npicked);
-  buf_.insert(buf_.end(), many.begin(), many.end());
-  std::sort(buf_.begin(), buf_.end());
-  buf_.erase(std::unique(buf_.begin(), buf_.end()), buf_.end());
+  std::sort(picked_.begin(), picked_.end());
+  picked_.erase(std::unique(picked_.begin(), picked_.end()), picked_.end());
+  buf_.swap(picked_);
 }
 
 void RuleWalker::EmitDays() {
-  buf_.clear();
   pos_ = 0;
+  const std::size_t nt = timeset_.size();
+  buf_.resize(days_.size() * nt);
+  std::int64_t* out = buf_.data();
   for (std::int32_t day : days_) {
     const std::int64_t base = static_cast<std::int64_t>(day) * kSecondsPerDay;
-    for (int t : timeset_) buf_.push_back(base + t);
+    for (std::size_t i = 0; i < nt; ++i) *out++ = base + timeset_[i];
   }
-  ApplySetPos();
+  if (!set_pos_.empty()) ApplySetPos();
   // Drop what precedes DTSTART (only in the first period).
   if (!buf_.empty() && buf_.front() < dtstart_) {
     auto it = std::lower_bound(buf_.begin(), buf_.end(), dtstart_);
@@ -402,51 +485,34 @@ bool RuleWalker::FillNextPeriod() {
           const int i = v > 0 ? v - 1 : len + v;
           if (i >= 0 && i < len) AddDay(jan1 + i);
         }
-      } else if (has_mday_) {
-        for (int m = 1; m <= 12; ++m) {
-          if (month_mask_ && !(month_mask_ & (1u << m))) continue;
-          const std::int32_t first = core::DaysFromCivil(y, m, 1);
-          const int mlen = core::DaysInMonth(y, m);
-          for (int d = 1; d <= 31; ++d) {
-            if ((((mday_pos_ >> d) & 1u) && d <= mlen)) AddDay(first + d - 1);
-            if ((((mday_neg_ >> d) & 1u) && d <= mlen)) AddDay(first + mlen - d);
-          }
-        }
       } else if (has_weekno_) {
         PrepareWeekNumbers(y);
-        for (int i = 0; i < len; ++i) {
-          if (wno_mask_[static_cast<std::size_t>(i)]) AddDay(jan1 + i);
+        for (const auto& [from, to] : wno_ranges_) {
+          for (int i = from; i < to; ++i) AddDay(jan1 + i);
         }
-      } else if (has_byday_) {
-        // Every matching weekday of the scope (month or year); the filter
-        // then checks ordinals.
-        auto scan = [&](std::int32_t first, int span) {
-          for (int wd = 0; wd < 7; ++wd) {
-            bool wanted = (wday_mask_ >> wd) & 1u;
-            for (const WeekdayNum& n : nth_) wanted |= static_cast<int>(n.weekday) == wd;
-            if (!wanted) continue;
-            for (std::int32_t d = first + (wd - WeekdayIndex(first) + 7) % 7; d < first + span;
-                 d += 7) {
-              AddDay(d);
-            }
-          }
-        };
-        if (month_mask_) {
-          for (int m = 1; m <= 12; ++m) {
-            if (month_mask_ & (1u << m)) scan(core::DaysFromCivil(y, m, 1), core::DaysInMonth(y, m));
-          }
-        } else {
-          scan(jan1, len);
-        }
-      } else {
+      } else if (month_mask_ || has_mday_) {
         for (int m = 1; m <= 12; ++m) {
           if (month_mask_ && !(month_mask_ & (1u << m))) continue;
-          const std::int32_t first = core::DaysFromCivil(y, m, 1);
-          for (int d = 0; d < core::DaysInMonth(y, m); ++d) AddDay(first + d);
+          GenerateMonth(MakeDayInfo(core::DaysFromCivil(y, m, 1)));
         }
+      } else if (has_byday_) {
+        // Weekdays of the whole year; ordinals count within the year.
+        const int wd_jan1 = WeekdayIndex(jan1);
+        for (int wd = 0; wd < 7; ++wd) {
+          if (!((wday_mask_ >> wd) & 1u)) continue;
+          for (int off = (wd - wd_jan1 + 7) % 7; off < len; off += 7) AddDay(jan1 + off);
+        }
+        const int wd_last = (wd_jan1 + len - 1) % 7;
+        for (const WeekdayNum& n : nth_) {
+          const int wd = static_cast<int>(n.weekday);
+          const int off = n.ordinal > 0 ? (wd - wd_jan1 + 7) % 7 + (n.ordinal - 1) * 7
+                                        : len - 1 - (wd_last - wd + 7) % 7 + (n.ordinal + 1) * 7;
+          if (off >= 0 && off < len) AddDay(jan1 + off);
+        }
+      } else {
+        for (int i = 0; i < len; ++i) AddDay(jan1 + i);
       }
-      std::sort(days_.begin(), days_.end());
-      days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
+      SortDays();
       if (!Charge(days_.size())) return false;
       EmitDays();
       return true;
@@ -457,31 +523,11 @@ bool RuleWalker::FillNextPeriod() {
       const int y = month_index_ / 12;
       const int m = month_index_ % 12 + 1;
       month_index_ += interval_;
-      if (month_mask_ && !(month_mask_ & (1u << m))) {
-        buf_.clear();
-        pos_ = 0;
-        return true;
+      if (!month_mask_ || (month_mask_ & (1u << m))) {
+        GenerateMonth(MakeDayInfo(core::DaysFromCivil(y, m, 1)));
+        SortDays();
+        if (!Charge(days_.size())) return false;
       }
-      const std::int32_t first = core::DaysFromCivil(y, m, 1);
-      const int mlen = core::DaysInMonth(y, m);
-      if (has_mday_ && !has_byday_) {
-        for (int d = 1; d <= 31; ++d) {
-          if (((mday_pos_ >> d) & 1u) && d <= mlen) AddDay(first + d - 1);
-          if (((mday_neg_ >> d) & 1u) && d <= mlen) AddDay(first + mlen - d);
-        }
-        std::sort(days_.begin(), days_.end());
-        days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
-      } else {
-        // At most 31 days: filter them all, using a cheap weekday pre-check.
-        std::uint8_t wanted = wday_mask_;
-        for (const WeekdayNum& n : nth_) wanted |= static_cast<std::uint8_t>(1u << static_cast<int>(n.weekday));
-        const int wd0 = WeekdayIndex(first);
-        for (int d = 0; d < mlen; ++d) {
-          if (has_byday_ && !((wanted >> ((wd0 + d) % 7)) & 1u)) continue;
-          AddDay(first + d);
-        }
-      }
-      if (!Charge(days_.size())) return false;
       EmitDays();
       return true;
     }
@@ -490,16 +536,10 @@ bool RuleWalker::FillNextPeriod() {
       if (!Charge(1)) return false;
       const std::int32_t first = day_;
       day_ += 7 * interval_;
-      const bool only_weekdays = month_mask_ == 0 && !has_mday_ && !has_yday_ && !has_weekno_;
-      for (int i = 0; i < 7; ++i) {
-        const std::int32_t d = first + i;
-        if (only_weekdays) {
-          if (((wday_mask_ >> WeekdayIndex(d)) & 1u) && d >= kFirstDay && d <= kLastDay) {
-            days_.push_back(d);
-          }
-        } else {
-          AddDay(d);
-        }
+      if (!needs_civil_ && first >= kFirstDay && first + 6 <= kLastDay) {
+        for (int off : week_offsets_) days_.push_back(first + off);
+      } else {
+        for (int i = 0; i < 7; ++i) AddDay(first + i);
       }
       EmitDays();
       return true;
@@ -509,11 +549,7 @@ bool RuleWalker::FillNextPeriod() {
       if (!Charge(1)) return false;
       const std::int32_t d = day_;
       day_ += interval_;
-      if (has_byday_ && !has_mday_ && !month_mask_ && !has_yday_ && !has_weekno_ && nth_.empty()) {
-        if (((wday_mask_ >> WeekdayIndex(d)) & 1u) && d >= kFirstDay) days_.push_back(d);
-      } else {
-        AddDay(d);
-      }
+      AddDay(d);
       EmitDays();
       return true;
     }
@@ -523,6 +559,10 @@ bool RuleWalker::FillNextPeriod() {
       buf_.clear();
       pos_ = 0;
       const std::int64_t end_of_time = static_cast<std::int64_t>(kLastDay + 1) * kSecondsPerDay;
+      // Smallest aligned period start >= x.
+      auto align_up = [&](std::int64_t x) {
+        return t0_ + (FloorDiv(x - t0_ + step_ - 1, step_)) * step_;
+      };
       // Walk periods until one yields candidates (returns with a possibly
       // empty buffer after a bounded number of steps so caps apply).
       for (int guard = 0; guard < 4096; ++guard) {
@@ -532,12 +572,10 @@ bool RuleWalker::FillNextPeriod() {
         const std::int32_t day = static_cast<std::int32_t>(FloorDiv(t, kSecondsPerDay));
         if (day != cached_day_) {
           cached_day_ = day;
-          cached_day_ok_ = day >= kFirstDay && DayMatches(MakeDayInfo(day));
+          days_.clear();
+          AddDay(day);
+          cached_day_ok_ = !days_.empty();
         }
-        // Smallest aligned period start >= x.
-        auto align_up = [&](std::int64_t x) {
-          return t0_ + (FloorDiv(x - t0_ + step_ - 1, step_)) * step_;
-        };
         if (!cached_day_ok_) {
           t_ = align_up(static_cast<std::int64_t>(day + 1) * kSecondsPerDay);
           continue;
@@ -546,8 +584,7 @@ bool RuleWalker::FillNextPeriod() {
         const int hour = sod / 3600;
         if (!rule_->by_hour.empty() && !((hour_mask_ >> hour) & 1u)) {
           // Next hour that could match.
-          t_ = freq_ == Frequency::kHourly ? t + step_
-                                            : align_up(t - sod % 3600 + 3600);
+          t_ = freq_ == Frequency::kHourly ? t + step_ : align_up(t - sod % 3600 + 3600);
           continue;
         }
         if (freq_ == Frequency::kHourly) {
@@ -568,7 +605,7 @@ bool RuleWalker::FillNextPeriod() {
         }
         if (!buf_.empty()) break;
       }
-      ApplySetPos();
+      if (!set_pos_.empty()) ApplySetPos();
       if (!buf_.empty() && buf_.front() < dtstart_) {
         pos_ = static_cast<std::size_t>(std::lower_bound(buf_.begin(), buf_.end(), dtstart_) -
                                         buf_.begin());
@@ -663,6 +700,7 @@ struct RecurrenceIterator::Impl {
   std::optional<Instant> last_instant;
   StopReason stop = StopReason::kComplete;
   bool exhausted = false;
+  bool work_capped = false;
 
   // The next candidate of one rule after COUNT/UNTIL, or kNever.
   std::int64_t PeekRule(RuleState& r) {
@@ -670,32 +708,31 @@ struct RecurrenceIterator::Impl {
     return r.head;
   }
   std::int64_t ComputeHead(RuleState& r) {
-    while (!r.finished) {
-      const std::int64_t t = r.walker.Peek();
-      if (t == kNever) {
-        r.finished = true;
-        break;
-      }
-      if (!r.started) {
-        r.started = true;
-        // DTSTART counts as the first occurrence even when the rule does not
-        // produce it.
-        if (t != spec.dtstart.seconds() && r.count_left != kNever) --r.count_left;
-      }
-      if (r.count_left <= 0) {
-        r.finished = true;
-        break;
-      }
-      if (t > r.until_local) {
-        r.finished = true;
-        break;
-      }
-      if (r.until_instant && Resolve(t) > *r.until_instant) {
-        r.finished = true;
-        break;
-      }
-      return t;
+    if (r.finished) return kNever;
+    const std::int64_t t = r.walker.Peek();
+    if (t == kNever) {
+      if (r.walker.work_capped()) work_capped = true;
+      return Finish(r);
     }
+    if (!r.started) {
+      r.started = true;
+      // DTSTART counts as the first occurrence even when the rule does not
+      // produce it.
+      if (t != spec.dtstart.seconds() && r.count_left != kNever) --r.count_left;
+    }
+    if (r.count_left <= 0 || t > r.until_local) return Finish(r);
+    if (r.until_instant) {
+      // An offset is less than a day: only near UNTIL does the zone matter.
+      const std::int64_t u = r.until_instant->unix_seconds();
+      if (t > u + kSecondsPerDay + 7200 ||
+          (t >= u - kSecondsPerDay - 7200 && Resolve(t) > *r.until_instant)) {
+        return Finish(r);
+      }
+    }
+    return t;
+  }
+  std::int64_t Finish(RuleState& r) {
+    r.finished = true;
     return kNever;
   }
   void PopRule(RuleState& r) {
@@ -718,27 +755,30 @@ struct RecurrenceIterator::Impl {
   // The next occurrence in nominal (wall-clock) order, or false.
   bool NextNominal(std::int64_t* local, std::optional<std::int64_t>* duration) {
     while (true) {
-      std::int64_t best = kNever;
-      if (dtstart_pending) best = spec.dtstart.seconds();
+      const std::int64_t dt = spec.dtstart.seconds();
+      std::int64_t best = dtstart_pending ? dt : kNever;
       for (RuleState& r : rules) best = std::min(best, PeekRule(r));
-      if (rdate_pos < spec.rdates.size()) best = std::min(best, spec.rdates[rdate_pos].start.seconds());
-      if (best == kNever) return false;
-      *duration = std::nullopt;
-      if (dtstart_pending && spec.dtstart.seconds() == best) dtstart_pending = false;
+      const bool rdate_here =
+          rdate_pos < spec.rdates.size() && spec.rdates[rdate_pos].start.seconds() <= best;
+      if (rdate_here) best = spec.rdates[rdate_pos].start.seconds();
+      if (best == kNever || work_capped) {
+        if (work_capped) stop = StopReason::kWorkCap;
+        return false;
+      }
+      if (best == dt) dtstart_pending = false;
       for (RuleState& r : rules) {
-        if (PeekRule(r) == best) PopRule(r);
+        if (r.head == best) PopRule(r);
       }
-      while (rdate_pos < spec.rdates.size() && spec.rdates[rdate_pos].start.seconds() == best) {
-        if (spec.rdates[rdate_pos].duration) *duration = spec.rdates[rdate_pos].duration;
-        ++rdate_pos;
-      }
-      for (const RuleState& r : rules) {
-        if (r.walker.work_capped()) {
-          stop = StopReason::kWorkCap;
-          return false;
+      if (rdate_here) {
+        *duration = std::nullopt;
+        while (rdate_pos < spec.rdates.size() && spec.rdates[rdate_pos].start.seconds() == best) {
+          if (spec.rdates[rdate_pos].duration) *duration = spec.rdates[rdate_pos].duration;
+          ++rdate_pos;
         }
+      } else if (duration->has_value()) {
+        *duration = std::nullopt;
       }
-      if (IsExcluded(best)) continue;
+      if (!spec.exdates.empty() && IsExcluded(best)) continue;
       *local = best;
       return true;
     }
@@ -747,8 +787,7 @@ struct RecurrenceIterator::Impl {
   bool Next(Occurrence* out) {
     while (true) {
       std::int64_t local;
-      std::optional<std::int64_t> duration;
-      if (exhausted || !NextNominal(&local, &duration)) {
+      if (exhausted || !NextNominal(&local, &out->duration)) {
         exhausted = true;
         if (pending.empty()) {
           for (const RuleState& r : rules) {
@@ -761,22 +800,24 @@ struct RecurrenceIterator::Impl {
         if (!Accept(*out)) continue;
         return true;
       }
+      if (!cursor) {
+        // Floating or UTC: the merge has already removed duplicates.
+        if (local < from) continue;
+        out->start = LocalDateTime::FromSeconds(local);
+        out->instant = Instant::FromUnixSeconds(local);
+        return true;
+      }
       Occurrence occ;
-      occ.duration = duration;
-      if (cursor) {
-        occ.instant = cursor->ToInstant(LocalDateTime::FromSeconds(local));
-        occ.start = LocalDateTime::FromSeconds(occ.instant.unix_seconds() + cursor->last_offset());
-        if (occ.start.seconds() != local) {
-          // In a gap: an EXDATE may name the time that actually happens.
-          if (std::binary_search(spec.exdates.begin(), spec.exdates.end(), occ.start)) continue;
-          auto it = std::upper_bound(pending.begin(), pending.end(), occ.instant,
-                                     [](Instant v, const Occurrence& o) { return v < o.instant; });
-          pending.insert(it, occ);
-          continue;
-        }
-      } else {
-        occ.start = LocalDateTime::FromSeconds(local);
-        occ.instant = Instant::FromUnixSeconds(local);
+      occ.duration = out->duration;
+      occ.instant = cursor->ToInstant(LocalDateTime::FromSeconds(local));
+      occ.start = LocalDateTime::FromSeconds(occ.instant.unix_seconds() + cursor->last_offset());
+      if (occ.start.seconds() != local) {
+        // In a gap: an EXDATE may name the time that actually happens.
+        if (std::binary_search(spec.exdates.begin(), spec.exdates.end(), occ.start)) continue;
+        auto it = std::upper_bound(pending.begin(), pending.end(), occ.instant,
+                                   [](Instant v, const Occurrence& o) { return v < o.instant; });
+        pending.insert(it, occ);
+        continue;
       }
       if (!pending.empty() && pending.front().instant <= occ.instant) {
         // Release the earlier gap occurrence first; this one comes back next.
