@@ -25,6 +25,51 @@ std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
 
 int WeekdayIndex(std::int32_t days) { return static_cast<int>(core::WeekdayFromDays(days)); }
 
+// A growable array of trivially copyable values without the zero-filling
+// and bounds bookkeeping of std::vector on the hot path.
+template <typename T>
+class PodBuffer {
+ public:
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  T* begin() { return data_.get(); }
+  T* end() { return data_.get() + size_; }
+  const T* begin() const { return data_.get(); }
+  const T* end() const { return data_.get() + size_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  T& front() { return data_[0]; }
+  void push_back(T v) {
+    if (size_ == cap_) Grow(size_ + 1);
+    data_[size_++] = v;
+  }
+  // Makes room for `n` more values and returns where they go; commit with
+  // resize(size() + written).
+  T* Reserve(std::size_t n) {
+    if (size_ + n > cap_) Grow(size_ + n);
+    return data_.get() + size_;
+  }
+  void resize(std::size_t n) { size_ = n; }  // REQUIRES: n <= capacity
+  void swap(PodBuffer& o) {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+  }
+
+ private:
+  void Grow(std::size_t need) {
+    std::size_t cap = std::max<std::size_t>(cap_ * 2, std::max<std::size_t>(need, 64));
+    std::unique_ptr<T[]> d(new T[cap]);
+    std::copy(data_.get(), data_.get() + size_, d.get());
+    data_ = std::move(d);
+    cap_ = cap;
+  }
+  std::unique_ptr<T[]> data_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
+
 // Everything about one day that the BYxxx filters look at.
 struct DayInfo {
   std::int32_t day;     // days since 1970-01-01
@@ -102,7 +147,11 @@ class RuleWalker {
 
  private:
   bool DayMatches(const DayInfo& d);
+  // Refills buf_ with the candidates of the next period, or of several
+  // periods when there is no BYSETPOS, so the per-period cost is shared.
   bool FillNextPeriod();
+  // Appends the candidates of the next period to buf_.
+  bool FillOnePeriod();
   void AddDay(std::int32_t day);
   // AddDay for the day `offset` days after `first_of_month`, same month.
   void AddDayIn(const DayInfo& first_of_month, int offset);
@@ -166,14 +215,14 @@ class RuleWalker {
   std::vector<std::pair<int, int>> wno_ranges_;  // [from, to) days of year in wno_mask_
   std::vector<int> mday_list_;          // BYMONTHDAY values (or the DTSTART default)
   std::vector<int> week_offsets_;       // WEEKLY: matching day offsets from the week start
-  std::vector<std::int64_t> picked_;    // BYSETPOS scratch
+  PodBuffer<std::int64_t> picked_;      // BYSETPOS scratch
 
   // Day filter cache for sub-daily frequencies.
   std::int32_t cached_day_ = std::numeric_limits<std::int32_t>::min();
   bool cached_day_ok_ = false;
 
-  std::vector<std::int32_t> days_;
-  std::vector<std::int64_t> buf_;
+  PodBuffer<std::int32_t> days_;
+  PodBuffer<std::int64_t> buf_;
   std::size_t pos_ = 0;
 };
 
@@ -306,8 +355,6 @@ RuleWalker::RuleWalker(const RecurrenceRule& rule, const SeriesSpec& spec,
       break;
   }
   t_ = t0_;
-  buf_.reserve(64);
-  days_.reserve(64);
 }
 
 void RuleWalker::PrepareWeekNumbers(int year) {
@@ -436,7 +483,7 @@ void RuleWalker::GenerateMonth(const DayInfo& first) {
 void RuleWalker::SortDays() {
   if (days_.size() > 1) {
     std::sort(days_.begin(), days_.end());
-    days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
+    days_.resize(static_cast<std::size_t>(std::unique(days_.begin(), days_.end()) - days_.begin()));
   }
 }
 
@@ -448,28 +495,45 @@ void RuleWalker::ApplySetPos() {
     if (idx >= 0 && idx < n) picked_.push_back(buf_[static_cast<std::size_t>(idx)]);
   }
   std::sort(picked_.begin(), picked_.end());
-  picked_.erase(std::unique(picked_.begin(), picked_.end()), picked_.end());
+  picked_.resize(static_cast<std::size_t>(std::unique(picked_.begin(), picked_.end()) - picked_.begin()));
   buf_.swap(picked_);
 }
 
 void RuleWalker::EmitDays() {
-  pos_ = 0;
   const std::size_t nt = timeset_.size();
-  buf_.resize(days_.size() * nt);
-  std::int64_t* out = buf_.data();
-  for (std::int32_t day : days_) {
-    const std::int64_t base = static_cast<std::int64_t>(day) * kSecondsPerDay;
-    for (std::size_t i = 0; i < nt; ++i) *out++ = base + timeset_[i];
+  const std::size_t n = days_.size() * nt;
+  std::int64_t* out = buf_.Reserve(n);
+  if (nt == 1) {
+    const std::int64_t t = timeset_[0];
+    for (std::int32_t day : days_) *out++ = static_cast<std::int64_t>(day) * kSecondsPerDay + t;
+  } else {
+    for (std::int32_t day : days_) {
+      const std::int64_t base = static_cast<std::int64_t>(day) * kSecondsPerDay;
+      for (std::size_t i = 0; i < nt; ++i) *out++ = base + timeset_[i];
+    }
   }
+  buf_.resize(buf_.size() + n);
   if (!set_pos_.empty()) ApplySetPos();
-  // Drop what precedes DTSTART (only in the first period).
-  if (!buf_.empty() && buf_.front() < dtstart_) {
-    auto it = std::lower_bound(buf_.begin(), buf_.end(), dtstart_);
-    pos_ = static_cast<std::size_t>(it - buf_.begin());
-  }
 }
 
 bool RuleWalker::FillNextPeriod() {
+  buf_.clear();
+  pos_ = 0;
+  bool any = false;
+  for (int periods = 0; periods < 64; ++periods) {
+    if (!FillOnePeriod()) break;
+    any = true;
+    if (!set_pos_.empty() || buf_.size() >= 32) break;
+  }
+  if (!any) return false;
+  // Drop what precedes DTSTART (only in the first period).
+  if (!buf_.empty() && buf_.front() < dtstart_) {
+    pos_ = static_cast<std::size_t>(std::lower_bound(buf_.begin(), buf_.end(), dtstart_) - buf_.begin());
+  }
+  return true;
+}
+
+bool RuleWalker::FillOnePeriod() {
   days_.clear();
   switch (freq_) {
     case Frequency::kYearly: {
@@ -556,8 +620,7 @@ bool RuleWalker::FillNextPeriod() {
     case Frequency::kHourly:
     case Frequency::kMinutely:
     case Frequency::kSecondly: {
-      buf_.clear();
-      pos_ = 0;
+      const std::size_t old = buf_.size();
       const std::int64_t end_of_time = static_cast<std::int64_t>(kLastDay + 1) * kSecondsPerDay;
       // Smallest aligned period start >= x.
       auto align_up = [&](std::int64_t x) {
@@ -603,13 +666,9 @@ bool RuleWalker::FillNextPeriod() {
             buf_.push_back(t);
           }
         }
-        if (!buf_.empty()) break;
+        if (buf_.size() > old) break;
       }
       if (!set_pos_.empty()) ApplySetPos();
-      if (!buf_.empty() && buf_.front() < dtstart_) {
-        pos_ = static_cast<std::size_t>(std::lower_bound(buf_.begin(), buf_.end(), dtstart_) -
-                                        buf_.begin());
-      }
       return true;
     }
   }
