@@ -79,7 +79,16 @@ Status RunExpand(const ExpandArgs& a) {
     form = Form::kLocal;
   }
   ical::SeriesSpec spec;
-  ALMANAC_ASSIGN_OR_RETURN(spec.dtstart, ParseValue("--dtstart", ds, form));
+  {
+    Result<core::LocalDateTime> start = ParseValue("--dtstart", ds, form);
+    if (!start.ok()) {
+      return MakeError(Code::kInvalidArgument,
+                       fmt::format("--dtstart \"{}\" must be YYYYMMDD, YYYYMMDDTHHMMSS or "
+                                   "YYYYMMDDTHHMMSSZ",
+                                   ds));
+    }
+    spec.dtstart = *start;
+  }
   spec.all_day = form == Form::kDate;
   spec.utc = form == Form::kUtc;
   if (!a.tzid.empty()) {
@@ -161,8 +170,10 @@ void AddExpandCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--rrule", args->rrule, "RFC 5545 RECUR value, e.g. 'FREQ=WEEKLY;BYDAY=MO,WE'")
       ->required();
   cmd->add_option("--rdate", args->rdate, "Comma-separated extra dates, same form as --dtstart");
-  cmd->add_option("--exdate", args->exdate, "Comma-separated excluded dates, same form as --dtstart");
-  cmd->add_option("--from", args->from, "Only occurrences starting at or after this (YYYYMMDDTHHMMSS)");
+  cmd->add_option("--exdate", args->exdate,
+                  "Comma-separated excluded dates, same form as --dtstart");
+  cmd->add_option("--from", args->from,
+                  "Only occurrences starting at or after this (YYYYMMDDTHHMMSS)");
   cmd->add_option("--to", args->to, "Only occurrences starting before this (YYYYMMDDTHHMMSS)");
   cmd->add_option("--max", args->max, "Print at most N occurrences (default 1000)");
   cmd->callback([args, exit_code] { *exit_code = ReportStatus(RunExpand(*args)); });

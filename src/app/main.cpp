@@ -6,6 +6,7 @@
 
 #include "app/cli_util.h"
 #include "app/expand_command.h"
+#include "app/ics_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Almanac: an organisation-wide calendar server", "almanac"};
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "almanac 0.1.0");
   int exit_code = 0;
   almanac::app::AddExpandCommand(app, &exit_code);
+  almanac::app::AddIcsCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

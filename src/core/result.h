@@ -86,8 +86,8 @@ inline Status OkStatus() { return Status(); }
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}         // NOLINT(implicit)
-  Result(Error error) : v_(std::move(error)) {}     // NOLINT(implicit)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(implicit)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(implicit)
   // REQUIRES: !status.ok().
   Result(const Status& status) : v_(status.error()) {}  // NOLINT(implicit)
 
@@ -136,10 +136,10 @@ Status ToStatus(const Result<T>& r) {
 #define ALMANAC_CONCAT(a, b) ALMANAC_CONCAT_INNER(a, b)
 
 // Returns the error of `expr` (a Status or Result) from the enclosing function.
-#define ALMANAC_RETURN_IF_ERROR(expr)                                    \
-  do {                                                                   \
-    auto&& almanac_status_ = (expr);                                     \
-    if (!almanac_status_.ok()) return almanac_status_.error();           \
+#define ALMANAC_RETURN_IF_ERROR(expr)                          \
+  do {                                                         \
+    auto&& almanac_status_ = (expr);                           \
+    if (!almanac_status_.ok()) return almanac_status_.error(); \
   } while (false)
 
 // ALMANAC_ASSIGN_OR_RETURN(lhs, result_expr): declares/assigns lhs from the

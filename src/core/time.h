@@ -23,7 +23,13 @@ inline constexpr std::int64_t kSecondsPerDay = 86400;
 
 // Day of the week. Stored in the database: never renumber.
 enum class Weekday : std::uint8_t {
-  kMonday = 0, kTuesday, kWednesday, kThursday, kFriday, kSaturday, kSunday
+  kMonday = 0,
+  kTuesday,
+  kWednesday,
+  kThursday,
+  kFriday,
+  kSaturday,
+  kSunday
 };
 
 struct CivilDate {
@@ -102,7 +108,9 @@ class LocalDateTime {
   }
   constexpr std::int64_t seconds() const { return s_; }
   constexpr Date date() const { return Date::FromDays(static_cast<std::int32_t>(FloorDiv(s_))); }
-  constexpr int seconds_of_day() const { return static_cast<int>(s_ - FloorDiv(s_) * kSecondsPerDay); }
+  constexpr int seconds_of_day() const {
+    return static_cast<int>(s_ - FloorDiv(s_) * kSecondsPerDay);
+  }
   constexpr int hour() const { return seconds_of_day() / 3600; }
   constexpr int minute() const { return seconds_of_day() / 60 % 60; }
   constexpr int second() const { return seconds_of_day() % 60; }

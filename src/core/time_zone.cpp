@@ -107,7 +107,8 @@ Result<const TimeZone*> FindIanaZone(std::string_view name) {
   static std::map<std::string, std::unique_ptr<IanaZone>, std::less<>> cache;
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = cache.find(name); it != cache.end()) {
-    if (!it->second) return MakeError(Code::kNotFound, "unknown time zone \"" + std::string(name) + "\"");
+    if (!it->second)
+      return MakeError(Code::kNotFound, "unknown time zone \"" + std::string(name) + "\"");
     return static_cast<const TimeZone*>(it->second.get());
   }
   const date::time_zone* tz = nullptr;

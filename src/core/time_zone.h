@@ -22,9 +22,9 @@ namespace almanac::core {
 
 // One stretch of the time line over which a zone's UTC offset is constant.
 struct ZoneSpan {
-  Instant begin;              // inclusive
-  Instant end;                // exclusive
-  std::int32_t offset = 0;    // seconds east of UTC (local = utc + offset)
+  Instant begin;            // inclusive
+  Instant end;              // exclusive
+  std::int32_t offset = 0;  // seconds east of UTC (local = utc + offset)
   bool dst = false;
 };
 
@@ -75,8 +75,8 @@ const TimeZone& UtcZone();
 class TransitionZone final : public TimeZone {
  public:
   struct Transition {
-    Instant at;               // the instant the new offset starts
-    std::int32_t offset_to;   // seconds east of UTC from `at` on
+    Instant at;              // the instant the new offset starts
+    std::int32_t offset_to;  // seconds east of UTC from `at` on
     bool dst;
   };
   // `initial_offset` holds before the first transition. Transitions need not

@@ -12,8 +12,8 @@ namespace {
 
 using core::CivilDate;
 using core::Instant;
-using core::LocalDateTime;
 using core::kSecondsPerDay;
+using core::LocalDateTime;
 
 constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 constexpr std::int32_t kLastDay = core::DaysFromCivil(core::kMaxYear, 12, 31);
@@ -72,10 +72,10 @@ class PodBuffer {
 
 // Everything about one day that the BYxxx filters look at.
 struct DayInfo {
-  std::int32_t day;     // days since 1970-01-01
+  std::int32_t day;  // days since 1970-01-01
   int year, month, mday;
-  int wday;             // 0 = Monday
-  int yday;             // 0-based day of year
+  int wday;  // 0 = Monday
+  int yday;  // 0-based day of year
   int year_len, month_len;
 };
 
@@ -181,41 +181,41 @@ class RuleWalker {
   bool never_matches_ = false;
 
   // Normalised rule parts.
-  std::uint16_t month_mask_ = 0;        // bit m (1..12)
+  std::uint16_t month_mask_ = 0;               // bit m (1..12)
   std::uint32_t mday_pos_ = 0, mday_neg_ = 0;  // bit n for n / -n
   bool has_mday_ = false;
   std::bitset<367> yday_pos_, yday_neg_;
   bool has_yday_ = false;
   std::uint64_t weekno_pos_ = 0, weekno_neg_ = 0;
   bool has_weekno_ = false;
-  std::uint8_t wday_mask_ = 0;          // plain BYDAY weekdays
-  std::vector<WeekdayNum> nth_;         // BYDAY with ordinals
-  bool nth_in_month_ = false;           // ordinals count within the month
+  std::uint8_t wday_mask_ = 0;   // plain BYDAY weekdays
+  std::vector<WeekdayNum> nth_;  // BYDAY with ordinals
+  bool nth_in_month_ = false;    // ordinals count within the month
   bool has_byday_ = false;
-  bool needs_civil_ = false;            // some filter needs more than the weekday
+  bool needs_civil_ = false;  // some filter needs more than the weekday
   std::uint32_t hour_mask_ = 0;
   std::uint64_t minute_mask_ = 0, second_mask_ = 0;
   std::vector<int> hours_, minutes_, seconds_;  // sorted expansion lists
   std::vector<int> set_pos_;
-  std::vector<int> timeset_;            // seconds of day, sorted (FREQ >= DAILY)
-  std::vector<int> subtimes_;           // offsets within an hour/minute (HOURLY, MINUTELY)
+  std::vector<int> timeset_;   // seconds of day, sorted (FREQ >= DAILY)
+  std::vector<int> subtimes_;  // offsets within an hour/minute (HOURLY, MINUTELY)
   int wkst_;
 
   // Period state.
-  int year_ = 0;                 // YEARLY
-  int month_index_ = 0;          // MONTHLY: year * 12 + (month - 1)
-  std::int32_t day_ = 0;         // DAILY: the day; WEEKLY: the week's first day
-  std::int64_t t_ = 0;           // sub-daily: period start (local seconds)
-  std::int64_t t0_ = 0;          // sub-daily: first period start
-  std::int64_t step_ = 0;        // sub-daily: period length x interval
+  int year_ = 0;           // YEARLY
+  int month_index_ = 0;    // MONTHLY: year * 12 + (month - 1)
+  std::int32_t day_ = 0;   // DAILY: the day; WEEKLY: the week's first day
+  std::int64_t t_ = 0;     // sub-daily: period start (local seconds)
+  std::int64_t t0_ = 0;    // sub-daily: first period start
+  std::int64_t step_ = 0;  // sub-daily: period length x interval
 
   // Week-number mask for one year (only with BYWEEKNO).
   int wno_year_ = std::numeric_limits<int>::min();
   std::bitset<366> wno_mask_;
   std::vector<std::pair<int, int>> wno_ranges_;  // [from, to) days of year in wno_mask_
-  std::vector<int> mday_list_;          // BYMONTHDAY values (or the DTSTART default)
-  std::vector<int> week_offsets_;       // WEEKLY: matching day offsets from the week start
-  PodBuffer<std::int64_t> picked_;      // BYSETPOS scratch
+  std::vector<int> mday_list_;                   // BYMONTHDAY values (or the DTSTART default)
+  std::vector<int> week_offsets_;                // WEEKLY: matching day offsets from the week start
+  PodBuffer<std::int64_t> picked_;               // BYSETPOS scratch
 
   // Day filter cache for sub-daily frequencies.
   std::int32_t cached_day_ = std::numeric_limits<std::int32_t>::min();
@@ -337,10 +337,18 @@ RuleWalker::RuleWalker(const RecurrenceRule& rule, const SeriesSpec& spec,
   // First period: the one holding DTSTART.
   const std::int32_t dday = start.day;
   switch (freq_) {
-    case Frequency::kYearly: year_ = start.year; break;
-    case Frequency::kMonthly: month_index_ = start.year * 12 + start.month - 1; break;
-    case Frequency::kWeekly: day_ = dday - (start.wday - wkst_ + 7) % 7; break;
-    case Frequency::kDaily: day_ = dday; break;
+    case Frequency::kYearly:
+      year_ = start.year;
+      break;
+    case Frequency::kMonthly:
+      month_index_ = start.year * 12 + start.month - 1;
+      break;
+    case Frequency::kWeekly:
+      day_ = dday - (start.wday - wkst_ + 7) % 7;
+      break;
+    case Frequency::kDaily:
+      day_ = dday;
+      break;
     case Frequency::kHourly:
       t0_ = FloorDiv(dtstart_, 3600) * 3600;
       step_ = std::int64_t{3600} * interval_;
@@ -495,7 +503,8 @@ void RuleWalker::ApplySetPos() {
     if (idx >= 0 && idx < n) picked_.push_back(buf_[static_cast<std::size_t>(idx)]);
   }
   std::sort(picked_.begin(), picked_.end());
-  picked_.resize(static_cast<std::size_t>(std::unique(picked_.begin(), picked_.end()) - picked_.begin()));
+  picked_.resize(
+      static_cast<std::size_t>(std::unique(picked_.begin(), picked_.end()) - picked_.begin()));
   buf_.swap(picked_);
 }
 
@@ -528,7 +537,8 @@ bool RuleWalker::FillNextPeriod() {
   if (!any) return false;
   // Drop what precedes DTSTART (only in the first period).
   if (!buf_.empty() && buf_.front() < dtstart_) {
-    pos_ = static_cast<std::size_t>(std::lower_bound(buf_.begin(), buf_.end(), dtstart_) - buf_.begin());
+    pos_ = static_cast<std::size_t>(std::lower_bound(buf_.begin(), buf_.end(), dtstart_) -
+                                    buf_.begin());
   }
   return true;
 }
@@ -682,13 +692,15 @@ void RuleWalker::SkipTo(std::int64_t target) {
   bool moved = false;
   switch (freq_) {
     case Frequency::kYearly: {
-      const int base = core::CivilFromDays(static_cast<std::int32_t>(FloorDiv(dtstart_, kSecondsPerDay))).year;
+      const int base =
+          core::CivilFromDays(static_cast<std::int32_t>(FloorDiv(dtstart_, kSecondsPerDay))).year;
       const int y = base + (d.year - base) / interval_ * interval_;
       if (y > year_) year_ = y, moved = true;
       break;
     }
     case Frequency::kMonthly: {
-      const CivilDate c = core::CivilFromDays(static_cast<std::int32_t>(FloorDiv(dtstart_, kSecondsPerDay)));
+      const CivilDate c =
+          core::CivilFromDays(static_cast<std::int32_t>(FloorDiv(dtstart_, kSecondsPerDay)));
       const int base = c.year * 12 + c.month - 1;
       const int m = base + (d.year * 12 + d.month - 1 - base) / interval_ * interval_;
       if (m > month_index_) month_index_ = m, moved = true;
@@ -724,10 +736,14 @@ void RuleWalker::SkipTo(std::int64_t target) {
 
 const char* StopReasonName(StopReason r) {
   switch (r) {
-    case StopReason::kComplete: return "complete";
-    case StopReason::kOutputCap: return "output-cap";
-    case StopReason::kWorkCap: return "work-cap";
-    case StopReason::kNeverMatches: return "never-matches";
+    case StopReason::kComplete:
+      return "complete";
+    case StopReason::kOutputCap:
+      return "output-cap";
+    case StopReason::kWorkCap:
+      return "work-cap";
+    case StopReason::kNeverMatches:
+      return "never-matches";
   }
   return "?";
 }
@@ -850,7 +866,8 @@ struct RecurrenceIterator::Impl {
         exhausted = true;
         if (pending.empty()) {
           for (const RuleState& r : rules) {
-            if (r.walker.never_matches() && stop == StopReason::kComplete) stop = StopReason::kNeverMatches;
+            if (r.walker.never_matches() && stop == StopReason::kComplete)
+              stop = StopReason::kNeverMatches;
           }
           return false;
         }
@@ -962,7 +979,8 @@ void RecurrenceIterator::SeekTo(LocalDateTime from) {
       r.head = Impl::kUnset;
     }
   }
-  while (s.rdate_pos < s.spec.rdates.size() && s.spec.rdates[s.rdate_pos].start.seconds() < target) {
+  while (s.rdate_pos < s.spec.rdates.size() &&
+         s.spec.rdates[s.rdate_pos].start.seconds() < target) {
     ++s.rdate_pos;
   }
 }

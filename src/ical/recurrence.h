@@ -36,17 +36,17 @@ namespace almanac::ical {
 
 // An RDATE value: a start, and for RDATE;VALUE=PERIOD its own duration.
 struct RDate {
-  core::LocalDateTime start;               // in the DTSTART frame
-  std::optional<std::int64_t> duration;    // seconds, for PERIOD values
+  core::LocalDateTime start;             // in the DTSTART frame
+  std::optional<std::int64_t> duration;  // seconds, for PERIOD values
 };
 
 // What to expand. All times are wall-clock in the DTSTART frame; callers
 // convert RDATE/EXDATE values given in another zone (or UTC) first.
 struct SeriesSpec {
   core::LocalDateTime dtstart;
-  bool all_day = false;                     // DTSTART;VALUE=DATE
-  bool utc = false;                         // DTSTART ended in Z
-  const core::TimeZone* zone = nullptr;     // TZID zone; null = floating or UTC
+  bool all_day = false;                  // DTSTART;VALUE=DATE
+  bool utc = false;                      // DTSTART ended in Z
+  const core::TimeZone* zone = nullptr;  // TZID zone; null = floating or UTC
   std::vector<RecurrenceRule> rrules;
   std::vector<RDate> rdates;
   std::vector<core::LocalDateTime> exdates;
@@ -68,10 +68,10 @@ struct ExpandLimits {
 
 // Why an expansion stopped.
 enum class StopReason {
-  kComplete,       // the series (or the window) is exhausted
-  kOutputCap,      // max_occurrences reached; more may exist
-  kWorkCap,        // max_iterations reached before the window was covered
-  kNeverMatches,   // some RRULE can never produce a date (BYMONTHDAY=30;BYMONTH=2)
+  kComplete,      // the series (or the window) is exhausted
+  kOutputCap,     // max_occurrences reached; more may exist
+  kWorkCap,       // max_iterations reached before the window was covered
+  kNeverMatches,  // some RRULE can never produce a date (BYMONTHDAY=30;BYMONTH=2)
 };
 const char* StopReasonName(StopReason r);
 
@@ -80,8 +80,7 @@ class RecurrenceIterator {
  public:
   // Errors: kInvalidArgument if a rule cannot be used with this DTSTART
   // (e.g. BYHOUR on an all-day series, UNTIL type mismatch in strict use).
-  static Result<RecurrenceIterator> Create(const SeriesSpec& spec,
-                                           const ExpandLimits& limits = {});
+  static Result<RecurrenceIterator> Create(const SeriesSpec& spec, const ExpandLimits& limits = {});
   RecurrenceIterator(RecurrenceIterator&&) noexcept;
   RecurrenceIterator& operator=(RecurrenceIterator&&) noexcept;
   ~RecurrenceIterator();

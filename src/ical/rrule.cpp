@@ -57,8 +57,8 @@ Status ForEachListItem(std::string_view part, std::string_view value, F&& f) {
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = value.find(',', start);
-    const std::string_view item =
-        value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    const std::string_view item = value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (item.empty()) return Bad(part, "empty list item");
     ALMANAC_RETURN_IF_ERROR(f(item));
     if (comma == std::string_view::npos) break;
@@ -89,13 +89,20 @@ Status ParseIntList(std::string_view part, std::string_view value, int lo, int h
 
 const char* FrequencyName(Frequency f) {
   switch (f) {
-    case Frequency::kSecondly: return "SECONDLY";
-    case Frequency::kMinutely: return "MINUTELY";
-    case Frequency::kHourly: return "HOURLY";
-    case Frequency::kDaily: return "DAILY";
-    case Frequency::kWeekly: return "WEEKLY";
-    case Frequency::kMonthly: return "MONTHLY";
-    case Frequency::kYearly: return "YEARLY";
+    case Frequency::kSecondly:
+      return "SECONDLY";
+    case Frequency::kMinutely:
+      return "MINUTELY";
+    case Frequency::kHourly:
+      return "HOURLY";
+    case Frequency::kDaily:
+      return "DAILY";
+    case Frequency::kWeekly:
+      return "WEEKLY";
+    case Frequency::kMonthly:
+      return "MONTHLY";
+    case Frequency::kYearly:
+      return "YEARLY";
   }
   return "?";
 }
@@ -108,7 +115,8 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
     if (warnings != nullptr) warnings->push_back(std::move(w));
   };
   if (text.empty()) return MakeError(Code::kInvalidArgument, "empty recurrence rule");
-  if (text.size() > 4096) return MakeError(Code::kInvalidArgument, "recurrence rule longer than 4096 characters");
+  if (text.size() > 4096)
+    return MakeError(Code::kInvalidArgument, "recurrence rule longer than 4096 characters");
   if (options.lenient && text.back() == ';') {
     warn("trailing ';' in recurrence rule");
     text.remove_suffix(1);
@@ -171,7 +179,9 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
           found = true;
         }
       }
-      if (!found) return Bad(part, "FREQ must be one of SECONDLY, MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY, YEARLY");
+      if (!found)
+        return Bad(
+            part, "FREQ must be one of SECONDLY, MINUTELY, HOURLY, DAILY, WEEKLY, MONTHLY, YEARLY");
       seen_freq = true;
     } else if (name == "INTERVAL") {
       int v;
@@ -224,7 +234,9 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
       ALMANAC_RETURN_IF_ERROR(ForEachListItem(part, value, [&](std::string_view item) -> Status {
         if (item.size() < 2) return Bad(part, fmt::format("\"{}\" is not a weekday", item));
         std::optional<Weekday> wd = ParseWeekday(item.substr(item.size() - 2));
-        if (!wd) return Bad(part, fmt::format("\"{}\" does not end in MO, TU, WE, TH, FR, SA or SU", item));
+        if (!wd)
+          return Bad(part,
+                     fmt::format("\"{}\" does not end in MO, TU, WE, TH, FR, SA or SU", item));
         WeekdayNum n;
         n.weekday = *wd;
         const std::string_view ord = item.substr(0, item.size() - 2);
@@ -264,19 +276,21 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
   // mode they are kept (the engine treats them as limits) with a warning.
   auto not_allowed = [&](bool bad, const char* what) -> Status {
     if (!bad) return OkStatus();
-    const std::string msg = fmt::format("{} is not allowed with FREQ={} (RFC 5545 section 3.3.10)", what,
-                                        FrequencyName(rule.freq));
+    const std::string msg = fmt::format("{} is not allowed with FREQ={} (RFC 5545 section 3.3.10)",
+                                        what, FrequencyName(rule.freq));
     if (!options.lenient) return MakeError(Code::kInvalidArgument, msg);
     warn(msg);
     return OkStatus();
   };
   const Frequency f = rule.freq;
-  ALMANAC_RETURN_IF_ERROR(not_allowed(!rule.by_month_day.empty() && f == Frequency::kWeekly, "BYMONTHDAY"));
+  ALMANAC_RETURN_IF_ERROR(
+      not_allowed(!rule.by_month_day.empty() && f == Frequency::kWeekly, "BYMONTHDAY"));
   ALMANAC_RETURN_IF_ERROR(not_allowed(
       !rule.by_year_day.empty() &&
           (f == Frequency::kDaily || f == Frequency::kWeekly || f == Frequency::kMonthly),
       "BYYEARDAY"));
-  ALMANAC_RETURN_IF_ERROR(not_allowed(!rule.by_week_no.empty() && f != Frequency::kYearly, "BYWEEKNO"));
+  ALMANAC_RETURN_IF_ERROR(
+      not_allowed(!rule.by_week_no.empty() && f != Frequency::kYearly, "BYWEEKNO"));
   const bool has_ordinal = std::any_of(rule.by_day.begin(), rule.by_day.end(),
                                        [](const WeekdayNum& n) { return n.ordinal != 0; });
   if (has_ordinal) {

@@ -17,7 +17,13 @@ namespace almanac::ical {
 
 // Stored in the database: never renumber.
 enum class Frequency : std::uint8_t {
-  kSecondly = 0, kMinutely, kHourly, kDaily, kWeekly, kMonthly, kYearly
+  kSecondly = 0,
+  kMinutely,
+  kHourly,
+  kDaily,
+  kWeekly,
+  kMonthly,
+  kYearly
 };
 
 // One BYDAY entry: an optional ordinal (+/-1..53, 0 = every) and a weekday.
@@ -40,9 +46,9 @@ struct RecurrenceRule {
   int interval = 1;
   std::optional<int> count;
   std::optional<Until> until;
-  std::vector<int> by_second;     // 0..60
-  std::vector<int> by_minute;     // 0..59
-  std::vector<int> by_hour;       // 0..23
+  std::vector<int> by_second;  // 0..60
+  std::vector<int> by_minute;  // 0..59
+  std::vector<int> by_hour;    // 0..23
   std::vector<WeekdayNum> by_day;
   std::vector<int> by_month_day;  // +/-1..31
   std::vector<int> by_year_day;   // +/-1..366
@@ -50,7 +56,7 @@ struct RecurrenceRule {
   std::vector<int> by_month;      // 1..12
   std::vector<int> by_set_pos;    // +/-1..366
   core::Weekday wkst = core::Weekday::kMonday;
-  bool wkst_given = false;        // so the writer reproduces what it read
+  bool wkst_given = false;  // so the writer reproduces what it read
   // X-NAME=value parts, kept in order and written back verbatim.
   std::vector<std::pair<std::string, std::string>> extensions;
   bool operator==(const RecurrenceRule&) const = default;
