@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -60,24 +61,31 @@ inline Error MakeError(Code code, std::string message, std::string detail = {}) 
   return Error{code, std::move(message), std::move(detail)};
 }
 
-// Success, or an Error.
+// Success, or an Error. The success path is one null pointer, so returning
+// OkStatus() from hot validation code costs nothing.
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(implicit)
+  Status(Error error) : error_(std::make_unique<Error>(std::move(error))) {}  // NOLINT(implicit)
+  Status(const Status& o) : error_(o.error_ ? std::make_unique<Error>(*o.error_) : nullptr) {}
+  Status(Status&&) noexcept = default;
+  Status& operator=(const Status& o) {
+    if (this != &o) error_ = o.error_ ? std::make_unique<Error>(*o.error_) : nullptr;
+    return *this;
+  }
+  Status& operator=(Status&&) noexcept = default;
 
-  bool ok() const { return ok_; }
+  bool ok() const { return error_ == nullptr; }
   // REQUIRES: !ok().
   const Error& error() const {
-    assert(!ok_);
-    return error_;
+    assert(error_ != nullptr);
+    return *error_;
   }
-  Code code() const { return ok_ ? Code::kOk : error_.code; }
+  Code code() const { return ok() ? Code::kOk : error_->code; }
   void IgnoreError() const {}
 
  private:
-  Error error_;
-  bool ok_ = true;
+  std::unique_ptr<Error> error_;
 };
 
 inline Status OkStatus() { return Status(); }
