@@ -1,5 +1,7 @@
 #include "core/time_zone.h"
 
+#include "core/internal/posix_tz.h"
+
 #include <date/tz.h>
 
 #include <algorithm>
@@ -18,7 +20,12 @@ std::int64_t Clamp(std::int64_t s) { return std::clamp(s, -kEndOfTime, kEndOfTim
 
 class IanaZone final : public TimeZone {
  public:
-  IanaZone(std::string name, const date::time_zone* tz) : name_(std::move(name)), tz_(tz) {}
+  IanaZone(std::string name, const date::time_zone* tz)
+      : name_(std::move(name)),
+        tz_(tz),
+        footer_(internal::ReadTzifFooter(("/usr/share/zoneinfo/" + name_).c_str())) {
+    if (footer_ && !footer_->has_dst()) footer_.reset();
+  }
   const std::string& name() const override { return name_; }
   ZoneSpan SpanAt(Instant t) const override {
     const date::sys_info info =
@@ -28,12 +35,22 @@ class IanaZone final : public TimeZone {
     s.end = Instant::FromUnixSeconds(Clamp(info.end.time_since_epoch().count()));
     s.offset = static_cast<std::int32_t>(info.offset.count());
     s.dst = info.save != std::chrono::minutes{0};
+    if (footer_ && s.end.unix_seconds() > kMaxLocal.seconds()) {
+      // Compiled zoneinfo lists transitions only up to 2037; the TZif
+      // footer rule continues them (RFC 8536 §3.3).
+      const ZoneSpan r = footer_->SpanAt(t);
+      s.begin = std::max(s.begin, r.begin);
+      s.end = r.end;
+      s.offset = r.offset;
+      s.dst = r.dst;
+    }
     return s;
   }
 
  private:
   std::string name_;
   const date::time_zone* tz_;
+  std::optional<internal::PosixTzRule> footer_;
 };
 
 class Utc final : public TimeZone {
