@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <bitset>
 #include <limits>
 
@@ -143,7 +142,6 @@ class RuleWalker {
   void Pop() { ++pos_; }
   // Jumps to the period containing local seconds `t` (never backwards).
   void SkipTo(std::int64_t t);
-  const RecurrenceRule& rule() const { return *rule_; }
 
  private:
   bool DayMatches(const DayInfo& d);
@@ -761,7 +759,6 @@ struct RecurrenceIterator::Impl {
   static constexpr std::int64_t kUnset = std::numeric_limits<std::int64_t>::min();
 
   SeriesSpec spec;  // owned copy: rules, sorted RDATEs and EXDATEs
-  ExpandLimits limits;
   std::uint64_t iterations = 0;
   std::vector<RuleState> rules;
   std::optional<core::ZoneCursor> cursor;
@@ -890,20 +887,14 @@ struct RecurrenceIterator::Impl {
       if (occ.start.seconds() != local) {
         // In a gap: an EXDATE may name the time that actually happens.
         if (std::binary_search(spec.exdates.begin(), spec.exdates.end(), occ.start)) continue;
-        auto it = std::upper_bound(pending.begin(), pending.end(), occ.instant,
-                                   [](Instant v, const Occurrence& o) { return v < o.instant; });
-        pending.insert(it, occ);
+        Hold(occ);
         continue;
       }
       if (!pending.empty() && pending.front().instant <= occ.instant) {
         // Release the earlier gap occurrence first; this one comes back next.
         Occurrence first = pending.front();
         pending.erase(pending.begin());
-        if (first.instant != occ.instant) {
-          auto it = std::upper_bound(pending.begin(), pending.end(), occ.instant,
-                                     [](Instant v, const Occurrence& o) { return v < o.instant; });
-          pending.insert(it, occ);
-        }
+        if (first.instant != occ.instant) Hold(occ);
         if (!Accept(first)) continue;
         *out = first;
         return true;
@@ -912,6 +903,13 @@ struct RecurrenceIterator::Impl {
       *out = occ;
       return true;
     }
+  }
+
+  // Keeps `occ` in `pending` until no earlier instant can follow it.
+  void Hold(const Occurrence& occ) {
+    auto it = std::upper_bound(pending.begin(), pending.end(), occ.instant,
+                               [](Instant v, const Occurrence& o) { return v < o.instant; });
+    pending.insert(it, occ);
   }
 
   // Drops duplicates of the last instant and what lies before the window.
@@ -929,7 +927,7 @@ Result<RecurrenceIterator> RecurrenceIterator::Create(const SeriesSpec& spec,
   }
   auto impl = std::make_unique<Impl>();
   impl->spec = spec;
-  impl->limits = limits;
+
   if (spec.zone != nullptr) impl->cursor.emplace(*spec.zone);
   std::sort(impl->spec.rdates.begin(), impl->spec.rdates.end(),
             [](const RDate& a, const RDate& b) { return a.start < b.start; });
