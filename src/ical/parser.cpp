@@ -1,10 +1,16 @@
 #include "ical/parser.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ical/rrule.h"
 #include "ical/values.h"
@@ -256,9 +262,127 @@ std::uint64_t OnceMask(Kind k) {
 // ---------------------------------------------------------------------------
 // Byte-level helpers.
 
-bool IsNameChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'; }
+constexpr bool IsNameChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsWsp(char c) { return c == ' ' || c == '\t'; }
+
+// Octet classes for the name and parameter scanners: one table lookup per
+// octet instead of a chain of comparisons.
+enum OctetClass : std::uint8_t {
+  kLowerName = 1,        // a-z: accepted in a name, upper-cased, noted once
+  kNotName = 2,          // anything but A-Z, a-z, DIGIT and '-'
+  kEndsName = 4,         // ':' ';' end a property name
+  kEndsParamName = 8,    // '=' ':' ';' end a parameter name
+  kEndsParamValue = 16,  // ',' ':' ';' end an unquoted parameter value
+  kQuote = 32,           // '"'
+  kCaret = 64,           // '^' (RFC 6868 escapes in parameter values)
+};
+
+constexpr std::array<std::uint8_t, 256> kOctetClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (c >= 'a' && c <= 'z') {
+      t[c] = kLowerName;
+    } else if (!IsNameChar(static_cast<char>(c))) {
+      t[c] = kNotName;
+    }
+  }
+  t[':'] |= kEndsName | kEndsParamName | kEndsParamValue;
+  t[';'] |= kEndsName | kEndsParamName | kEndsParamValue;
+  t['='] |= kEndsParamName;
+  t[','] |= kEndsParamValue;
+  t['"'] |= kQuote;
+  t['^'] |= kCaret;
+  return t;
+}();
+
+std::uint8_t ClassOf(char c) { return kOctetClass[static_cast<unsigned char>(c)]; }
+
+// For each octet that starts a multi-octet UTF-8 sequence (RFC 3629 §4): the
+// sequence length and the range allowed for the second octet, which is what
+// rules out overlong forms (E0, F0), surrogates (ED) and code points above
+// U+10FFFF (F4). len == 0: not a valid lead octet.
+struct Utf8Lead {
+  std::uint8_t len;
+  std::uint8_t lo;
+  std::uint8_t hi;
+};
+
+constexpr std::array<Utf8Lead, 256> kUtf8Lead = [] {
+  std::array<Utf8Lead, 256> t{};
+  // Every field is set explicitly: g++ 12 drops default member initializers
+  // of array elements in constant evaluation.
+  for (int c = 0; c < 256; ++c) {
+    const std::uint8_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                             : c >= 0xE0 && c <= 0xEF ? 3
+                             : c >= 0xF0 && c <= 0xF4 ? 4
+                                                      : 0;
+    t[c] = Utf8Lead{len, 0x80, 0xBF};
+  }
+  t[0xE0].lo = 0xA0;
+  t[0xED].hi = 0x9F;
+  t[0xF0].lo = 0x90;
+  t[0xF4].hi = 0x8F;
+  return t;
+}();
+
+bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool IsControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7F; }
+
+// How many of the kBlock octets at `p` are ASCII other than a control
+// character before the first one that is not (kBlock if all are; an HTAB stops
+// it too and is then looked at on its own).
+#if defined(__SSE2__)
+constexpr std::size_t kBlock = 16;
+
+int PlainAsciiPrefix(const unsigned char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Signed compare: octets >= 0x80 are negative, so "< 0x20" catches them too.
+  const __m128i stop =
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+  const auto marks = static_cast<unsigned>(_mm_movemask_epi8(stop));
+  return marks == 0 ? 16 : std::countr_zero(marks);
+}
+#else
+constexpr std::size_t kBlock = 8;
+
+int PlainAsciiPrefix(const unsigned char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  // (v - 1) & ~v marks the zero octets of v; a borrow can only mark octets
+  // above a real match, so the lowest mark is exact (on little-endian).
+  const std::uint64_t below_space = (w - 0x20 * kOnes) & ~w;
+  const std::uint64_t del = w ^ (0x7F * kOnes);
+  const std::uint64_t is_del = (del - kOnes) & ~del;
+  const std::uint64_t marks = (w | below_space | is_del) & kHigh;
+  if (marks == 0) return 8;
+  if constexpr (std::endian::native != std::endian::little) return 0;  // octet by octet
+  return std::countr_zero(marks) / 8;
+}
+#endif
+
+// How many octets at the start of p[0, n) are ASCII other than a control
+// character (an HTAB ends the run too; the caller looks at it on its own).
+std::size_t PlainAsciiLength(const unsigned char* p, std::size_t n) {
+  if (n < kBlock) {
+    std::size_t i = 0;
+    while (i < n && p[i] >= 0x20 && p[i] < 0x7F) ++i;
+    return i;
+  }
+  std::size_t i = 0;
+  while (n - i >= kBlock) {
+    const auto plain = static_cast<std::size_t>(PlainAsciiPrefix(p + i));
+    i += plain;
+    if (plain < kBlock) return i;
+  }
+  // The last block overlaps octets already known to be plain, so its first
+  // stop (if any) is at or after i.
+  return n - kBlock + static_cast<std::size_t>(PlainAsciiPrefix(p + n - kBlock));
+}
 
 enum class ScanResult { kOk, kBadUtf8, kControl };
 
@@ -268,66 +392,29 @@ ScanResult ScanLine(std::string_view s, std::size_t* where) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   std::size_t i = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      std::uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-      const std::uint64_t ctl = (w - 0x2020202020202020ULL) & ~w & kHigh;
-      const std::uint64_t x = w ^ 0x7F7F7F7F7F7F7F7FULL;
-      const std::uint64_t del = (x - 0x0101010101010101ULL) & ~x & kHigh;
-      if (((w & kHigh) | ctl | del) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t') || c == 0x7F) {
+  while (true) {
+    i += PlainAsciiLength(p + i, n - i);
+    if (i == n) return ScanResult::kOk;
+    if (p[i] < 0x80) {  // HTAB or a control character
+      if (IsControl(p[i])) {
         *where = i;
         return ScanResult::kControl;
       }
       ++i;
       continue;
     }
-    std::size_t len;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c == 0xE0) {
-      len = 3;
-      lo = 0xA0;
-    } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-      len = 3;
-    } else if (c == 0xED) {
-      len = 3;
-      hi = 0x9F;
-    } else if (c == 0xF0) {
-      len = 4;
-      lo = 0x90;
-    } else if (c >= 0xF1 && c <= 0xF3) {
-      len = 4;
-    } else if (c == 0xF4) {
-      len = 4;
-      hi = 0x8F;
-    } else {
-      *where = i;
-      return ScanResult::kBadUtf8;
-    }
-    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) {
-      *where = i;
-      return ScanResult::kBadUtf8;
-    }
-    for (std::size_t k = 2; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) {
+    // A run of multi-octet sequences (a word of non-Latin text).
+    do {
+      const Utf8Lead lead = kUtf8Lead[p[i]];
+      if (lead.len == 0 || n - i < lead.len || p[i + 1] < lead.lo || p[i + 1] > lead.hi ||
+          (lead.len >= 3 && !IsContinuation(p[i + 2])) ||
+          (lead.len == 4 && !IsContinuation(p[i + 3]))) {
         *where = i;
         return ScanResult::kBadUtf8;
       }
-    }
-    i += len;
+      i += lead.len;
+    } while (i < n && p[i] >= 0x80);
   }
-  return ScanResult::kOk;
 }
 
 // RFC 6868: ^n -> newline, ^^ -> ^, ^' -> "; any other ^ is kept.
@@ -564,19 +651,15 @@ class Parser {
   Status HandleLine(std::string_view line, int line_no) {
     const std::size_t n = line.size();
     std::size_t i = 0;
-    bool lower = false;
-    bool bad = false;
-    while (i < n && line[i] != ':' && line[i] != ';') {
-      const char c = line[i];
-      if (!IsNameChar(c)) {
-        if (IsLower(c)) {
-          lower = true;
-        } else {
-          bad = true;
-        }
-      }
+    unsigned seen = 0;  // OctetClass bits of the name's octets
+    while (i < n) {
+      const std::uint8_t k = ClassOf(line[i]);
+      if ((k & kEndsName) != 0) break;
+      seen |= k;
       ++i;
     }
+    const bool lower = (seen & kLowerName) != 0;
+    const bool bad = (seen & kNotName) != 0;
     if (i == n) return Malformed(line_no, "missing ':' in " + Q(line));
     if (i == 0) return Malformed(line_no, "missing name in " + Q(line));
     const std::string_view raw_name = line.substr(0, i);
@@ -601,7 +684,10 @@ class Parser {
                        "more than " + std::to_string(opt_.limits.max_properties) + " properties");
     }
 
-    Property prop;
+    // Built in place at the end of the component's (pooled) property vector;
+    // an error ends the parse, a dropped line is popped again.
+    Frame& f = stack_.back();
+    Property& prop = f.comp.properties.emplace_back();
     prop.name.assign(raw_name);
     if (lower) ToUpperAscii(&prop.name);
     prop.line = line_no;
@@ -609,19 +695,20 @@ class Parser {
     if (line[i] == ';') {
       // An upper bound unless a quoted value holds ':' (then growth is normal).
       const std::size_t colon = line.find(':', i);
-      std::size_t n = 0;
-      for (std::size_t k = i; k < colon && k < line.size(); ++k) n += line[k] == ';';
-      prop.params.reserve(n);
+      const std::string_view head = line.substr(i, colon - i);
+      prop.params.reserve(static_cast<std::size_t>(std::count(head.begin(), head.end(), ';')));
     }
     ALMANAC_RETURN_IF_ERROR(ParseParams(line, &i, &prop, line_no, &dropped));
-    if (dropped) return OkStatus();
+    if (dropped) {
+      f.comp.properties.pop_back();
+      return OkStatus();
+    }
     prop.value.assign(line.substr(i + 1));
 
-    Frame& f = stack_.back();
     const PropInfo* info = FindProp(prop.name);
     if (info != nullptr) {
       if ((f.seen & Bit(info->id) & OnceMask(f.kind)) != 0) {
-        const Property* first = f.comp.Find(prop.name);
+        const Property* first = f.comp.Find(prop.name);  // the earlier one
         ALMANAC_RETURN_IF_ERROR(Deviation(
             line_no, f.comp.name + ": " + prop.name + " may appear only once (first at line " +
                          std::to_string(first != nullptr ? first->line : 0) + ")"));
@@ -629,7 +716,6 @@ class Parser {
       f.seen |= Bit(info->id);
       ALMANAC_RETURN_IF_ERROR(Validate(*info, &prop, f));
     }
-    f.comp.properties.push_back(std::move(prop));
     return OkStatus();
   }
 
@@ -649,12 +735,15 @@ class Parser {
     while (line[i] == ';') {
       ++i;
       const std::size_t ns = i;
-      bool lower = false;
-      bool bad = false;
-      while (i < n && line[i] != '=' && line[i] != ';' && line[i] != ':') {
-        if (!IsNameChar(line[i])) (IsLower(line[i]) ? lower : bad) = true;
+      unsigned seen = 0;
+      while (i < n) {
+        const std::uint8_t k = ClassOf(line[i]);
+        if ((k & kEndsParamName) != 0) break;
+        seen |= k;
         ++i;
       }
+      const bool lower = (seen & kLowerName) != 0;
+      const bool bad = (seen & kNotName) != 0;
       const std::string_view pname = line.substr(ns, i - ns);
       if (pname.empty()) {
         *dropped = lenient_;
@@ -697,17 +786,23 @@ class Parser {
           }
         } else {
           const std::size_t s = i;
-          bool quote = false;
-          while (i < n && line[i] != ',' && line[i] != ';' && line[i] != ':') {
-            quote |= line[i] == '"';
+          unsigned value_seen = 0;
+          while (i < n) {
+            const std::uint8_t k = ClassOf(line[i]);
+            if ((k & kEndsParamValue) != 0) break;
+            value_seen |= k;
             ++i;
           }
-          if (quote) {
+          if ((value_seen & kQuote) != 0) {
             ALMANAC_RETURN_IF_ERROR(Deviation(
                 line_no,
                 prop->name + ": '\"' inside the unquoted value of parameter " + param.name));
           }
-          AppendCaretDecoded(line.substr(s, i - s), &v);
+          if ((value_seen & kCaret) == 0) {
+            v.assign(line.data() + s, i - s);
+          } else {
+            AppendCaretDecoded(line.substr(s, i - s), &v);
+          }
         }
         if (i >= n) {
           *dropped = lenient_;

@@ -1,5 +1,7 @@
 #include "ical/serializer.h"
 
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 namespace almanac::ical {
@@ -24,45 +26,96 @@ std::size_t FoldCut(std::string_view line, std::size_t pos, std::size_t room) {
   return max_cut;  // not valid UTF-8; never split less than one octet
 }
 
-bool NeedsQuotes(std::string_view v) {
-  for (char c : v) {
-    if (c == ':' || c == ';' || c == ',') return true;
-  }
-  return false;
+// What a parameter value needs on the wire: double quotes around it (it holds
+// ':' ';' or ','), RFC 6868 caret encoding (it holds '^' '"' or newline).
+enum ParamValueNeeds : std::uint8_t { kQuotes = 1, kCarets = 2 };
+
+constexpr std::array<std::uint8_t, 256> kParamValueNeeds = [] {
+  std::array<std::uint8_t, 256> t{};
+  t[':'] = t[';'] = t[','] = kQuotes;
+  t['^'] = t['"'] = t['\n'] = kCarets;
+  return t;
+}();
+
+unsigned NeedsOf(std::string_view v) {
+  unsigned needs = 0;
+  for (char c : v) needs |= kParamValueNeeds[static_cast<unsigned char>(c)];
+  return needs;
 }
 
-bool NeedsCaret(std::string_view v) {
-  for (char c : v) {
-    if (c == '^' || c == '"' || c == '\n') return true;
-  }
-  return false;
+char* Put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
 }
 
-void AppendParamValue(std::string_view v, std::string* out) {
-  const bool quote = NeedsQuotes(v);
-  if (quote) *out += '"';
-  if (!NeedsCaret(v)) {
-    out->append(v);
+char* PutParamValue(char* p, std::string_view v) {
+  const unsigned needs = NeedsOf(v);
+  if ((needs & kQuotes) != 0) *p++ = '"';
+  if ((needs & kCarets) == 0) {
+    p = Put(p, v);
   } else {
     for (char c : v) {
       switch (c) {
         case '^':
-          out->append("^^");
+          p = Put(p, "^^");
           break;
         case '"':
-          out->append("^'");
+          p = Put(p, "^'");
           break;
         case '\n':
-          out->append("^n");
+          p = Put(p, "^n");
           break;
         default:
-          *out += c;
+          *p++ = c;
       }
     }
   }
-  if (quote) *out += '"';
+  if ((needs & kQuotes) != 0) *p++ = '"';
+  return p;
 }
 
+// The most octets `p` can take on the wire, before folding: every parameter
+// value caret-encoded (at most doubled) and quoted.
+std::size_t MaxLineSize(const Property& p) {
+  std::size_t n = p.name.size() + 1 + p.value.size();
+  for (const Parameter& param : p.params) {
+    n += 2 + param.name.size();
+    for (const std::string& v : param.values) n += 2 * v.size() + 3;
+  }
+  return n;
+}
+
+// Calls f(segment, last) for the physical lines `line` folds into.
+template <typename F>
+void ForEachFoldSegment(std::string_view line, F&& f) {
+  std::size_t pos = 0;
+  std::size_t room = kFoldOctets;
+  while (line.size() - pos > room) {
+    const std::size_t cut = FoldCut(line, pos, room);
+    f(line.substr(pos, cut - pos), false);
+    pos = cut;
+    room = kFoldOctets - 1;  // the leading space counts toward the 75
+  }
+  f(line.substr(pos), true);
+}
+
+// Appends `line` folded and ended with CRLF, growing `out` once.
+void AppendFolded(std::string_view line, std::string* out) {
+  std::size_t size = 0;
+  ForEachFoldSegment(line,
+                     [&](std::string_view seg, bool last) { size += seg.size() + (last ? 2 : 3); });
+  const std::size_t start = out->size();
+  out->resize(start + size);
+  char* p = out->data() + start;
+  ForEachFoldSegment(line, [&](std::string_view seg, bool last) {
+    p = Put(p, seg);
+    p = Put(p, last ? std::string_view("\r\n") : std::string_view("\r\n "));
+  });
+}
+
+// Writes into the output through a pointer: each content line is sized
+// (an upper bound), the string grown once for it and trimmed to what was
+// written, which is much cheaper than a dozen appends per line.
 class Writer {
  public:
   explicit Writer(std::string* out) : out_(out) {}
@@ -77,40 +130,43 @@ class Writer {
  private:
   void Line(std::string_view a, std::string_view b) {
     const std::size_t start = out_->size();
-    out_->append(a);
-    out_->append(b);
-    Finish(start);
+    out_->resize(start + a.size() + b.size() + 2);
+    Finish(start, Put(Put(out_->data() + start, a), b));
   }
 
-  void WriteProperty(const Property& p) {
+  void WriteProperty(const Property& prop) {
     const std::size_t start = out_->size();
-    out_->append(p.name);
-    for (const Parameter& param : p.params) {
-      *out_ += ';';
-      out_->append(param.name);
+    out_->resize(start + MaxLineSize(prop) + 2);
+    char* p = Put(out_->data() + start, prop.name);
+    for (const Parameter& param : prop.params) {
+      *p++ = ';';
+      p = Put(p, param.name);
       if (param.values.empty()) continue;
-      *out_ += '=';
+      *p++ = '=';
       bool first = true;
       for (const std::string& v : param.values) {
-        if (!first) *out_ += ',';
+        if (!first) *p++ = ',';
         first = false;
-        AppendParamValue(v, out_);
+        p = PutParamValue(p, v);
       }
     }
-    *out_ += ':';
-    out_->append(p.value);
-    Finish(start);
+    *p++ = ':';
+    Finish(start, Put(p, prop.value));
   }
 
-  // The logical line occupies out_[start..]; fold it if needed and end it.
-  void Finish(std::size_t start) {
-    if (out_->size() - start <= kFoldOctets) {
-      out_->append("\r\n");
+  // The logical line occupies out_[start, end) with room for CRLF after it;
+  // ends it, folded if needed, and trims out_ to what was written.
+  void Finish(std::size_t start, char* end) {
+    const std::size_t size = static_cast<std::size_t>(end - (out_->data() + start));
+    if (size <= kFoldOctets) {
+      *end++ = '\r';
+      *end++ = '\n';
+      out_->resize(static_cast<std::size_t>(end - out_->data()));
       return;
     }
-    scratch_.assign(*out_, start, std::string::npos);
+    scratch_.assign(out_->data() + start, size);
     out_->resize(start);
-    AppendFoldedLine(scratch_, out_);
+    AppendFolded(scratch_, out_);
   }
 
   std::string* out_;
@@ -132,25 +188,7 @@ std::size_t EstimateSize(const Component& c) {
 
 }  // namespace
 
-void AppendFoldedLine(std::string_view line, std::string* out) {
-  if (line.size() <= kFoldOctets) {
-    out->append(line);
-    out->append("\r\n");
-    return;
-  }
-  out->reserve(out->size() + line.size() + line.size() / 24 + 8);
-  std::size_t pos = 0;
-  std::size_t room = kFoldOctets;
-  while (line.size() - pos > room) {
-    const std::size_t cut = FoldCut(line, pos, room);
-    out->append(line.data() + pos, cut - pos);
-    out->append("\r\n ");
-    pos = cut;
-    room = kFoldOctets - 1;  // the leading space counts toward the 75
-  }
-  out->append(line.data() + pos, line.size() - pos);
-  out->append("\r\n");
-}
+void AppendFoldedLine(std::string_view line, std::string* out) { AppendFolded(line, out); }
 
 void SerializeTo(const Component& c, std::string* out) {
   const std::size_t estimate = EstimateSize(c);

@@ -1,9 +1,15 @@
 #include "ical/values.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ical/model.h"
 #include "ical/rrule.h"
@@ -104,12 +110,17 @@ Status CheckUri(std::string_view text, const char* type) {
   }
   if (i >= text.size() || text[i] != ':') return InvalidValue(type, text, "missing scheme");
   if (i + 1 == text.size()) return InvalidValue(type, text, "nothing after the scheme");
+  static constexpr auto kNotInUri = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c <= 0x20; ++c) t[c] = true;
+    t[0x7F] = t['"'] = t['<'] = t['>'] = true;
+    return t;
+  }();
+  bool bad = false;
   for (std::size_t k = i + 1; k < text.size(); ++k) {
-    const unsigned char c = static_cast<unsigned char>(text[k]);
-    if (c <= 0x20 || c == 0x7F || c == '"' || c == '<' || c == '>') {
-      return InvalidValue(type, text, "character not allowed in a URI");
-    }
+    bad |= kNotInUri[static_cast<unsigned char>(text[k])];
   }
+  if (bad) return InvalidValue(type, text, "character not allowed in a URI");
   return OkStatus();
 }
 
@@ -260,6 +271,44 @@ std::vector<std::string> SplitTextList(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// How many of the kTextBlock octets at `p` come before the first '\\', ';'
+// or ',' (kTextBlock if none).
+#if defined(__SSE2__)
+constexpr std::ptrdiff_t kTextBlock = 16;
+
+int PlainTextPrefix(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(v, _mm_set1_epi8(';'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+  const auto marks = static_cast<unsigned>(_mm_movemask_epi8(special));
+  return marks == 0 ? 16 : std::countr_zero(marks);
+}
+#else
+constexpr std::ptrdiff_t kTextBlock = 8;
+
+int PlainTextPrefix(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  // (v - 1) & ~v marks the zero octets of v; a borrow can only mark octets
+  // above a real match, so the lowest mark is exact (on little-endian).
+  const std::uint64_t a = w ^ (kOnes * '\\');
+  const std::uint64_t b = w ^ (kOnes * ';');
+  const std::uint64_t c = w ^ (kOnes * ',');
+  const std::uint64_t marks =
+      (((a - kOnes) & ~a) | ((b - kOnes) & ~b) | ((c - kOnes) & ~c)) & kHigh;
+  if (marks == 0) return 8;
+  if constexpr (std::endian::native != std::endian::little) return 0;  // octet by octet
+  return std::countr_zero(marks) / 8;
+}
+#endif
+
+}  // namespace
+
 Status ValidateText(std::string_view text, bool list) {
   static constexpr auto kSpecial = [] {
     std::array<bool, 256> t{};
@@ -271,6 +320,11 @@ Status ValidateText(std::string_view text, bool list) {
   const char* p = text.data();
   const char* end = p + text.size();
   while (p < end) {
+    if (end - p >= kTextBlock) {
+      const int plain = PlainTextPrefix(p);
+      p += plain;
+      if (plain == kTextBlock) continue;
+    }
     if (!kSpecial[static_cast<unsigned char>(*p)]) {
       ++p;
       continue;
