@@ -897,10 +897,10 @@ class Parser {
     }
     const std::size_t depth = stack_.size();
     Frame& f = stack_.emplace_back();
-    // Properties collect in a pooled vector of this depth (capacity kept
-    // across components) and move into an exact-size vector at Close().
-    if (pool_.size() <= depth) pool_.resize(depth + 1);
-    f.comp.properties.swap(pool_[depth]);
+    // Reserve as many properties as the last component at this depth had
+    // (sibling components tend to look alike), so the vector rarely grows.
+    if (property_hint_.size() <= depth) property_hint_.resize(depth + 1, 0);
+    f.comp.properties.reserve(property_hint_[depth]);
     f.comp.name = std::move(name);
     f.comp.line = line_no;
     f.kind = kind;
@@ -931,15 +931,7 @@ class Parser {
     ALMANAC_RETURN_IF_ERROR(CheckComponent(stack_.size() - 1));
     Frame f = std::move(stack_.back());
     stack_.pop_back();
-    {
-      std::vector<Property>& pooled = f.comp.properties;
-      std::vector<Property> exact;
-      exact.reserve(pooled.size());
-      for (Property& p : pooled) exact.push_back(std::move(p));
-      pooled.clear();
-      pool_[stack_.size()].swap(pooled);
-      f.comp.properties = std::move(exact);
-    }
+    property_hint_[stack_.size()] = f.comp.properties.size();
     if (stack_.empty()) {
       result_.components.push_back(std::move(f.comp));
     } else {
@@ -1325,7 +1317,7 @@ class Parser {
   std::string cleaned_;  // a line with control characters removed
   std::vector<std::string> rule_warnings_;
   std::vector<Frame> stack_;
-  std::vector<std::vector<Property>> pool_;  // by depth, see Begin()
+  std::vector<std::size_t> property_hint_;  // by depth, see Begin()
   ParsedCalendar result_;
 };
 

@@ -44,6 +44,24 @@ bool ParseInt(std::string_view s, int* out) {
   return true;
 }
 
+bool HasLower(std::string_view s) {
+  for (char c : s) {
+    if (c >= 'a' && c <= 'z') return true;
+  }
+  return false;
+}
+
+// A bit per standard rule part, to find repeats; -1 for an unknown name.
+int PartBit(std::string_view name) {
+  static constexpr std::string_view kParts[] = {
+      "FREQ",       "INTERVAL",  "COUNT",    "UNTIL",   "BYSECOND", "BYMINUTE", "BYHOUR",
+      "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "BYDAY",    "WKST"};
+  for (int i = 0; i < static_cast<int>(std::size(kParts)); ++i) {
+    if (kParts[i] == name) return i;
+  }
+  return -1;
+}
+
 std::optional<Weekday> ParseWeekday(std::string_view s) {
   for (int i = 0; i < 7; ++i) {
     if (s == kWeekdayCodes[i]) return static_cast<Weekday>(i);
@@ -131,7 +149,7 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
 
   RecurrenceRule rule;
   bool seen_freq = false;
-  std::vector<std::string> seen;
+  std::uint32_t seen = 0;  // bits by PartBit
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t semi = text.find(';', start);
@@ -143,28 +161,33 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
     if (eq == std::string_view::npos || eq == 0) {
       return Bad(part, "expected NAME=VALUE");
     }
-    std::string name(part.substr(0, eq));
+    std::string_view name = part.substr(0, eq);
     std::string_view raw_value = part.substr(eq + 1);
-    const std::string upper_name = Upper(name);
-    if (upper_name != name) {
+    std::string name_storage, value_storage;
+    if (HasLower(name)) {
       if (!options.lenient) return Bad(part, "rule part names must be upper case");
       warn(fmt::format("lower-case rule part \"{}\"", name));
+      name_storage = Upper(name);
+      name = name_storage;
     }
-    name = upper_name;
-    std::string value_storage;
-    if (name.rfind("X-", 0) != 0) {
+    const bool extension = name.rfind("X-", 0) == 0;
+    std::string_view value = raw_value;
+    if (!extension && HasLower(raw_value)) {
+      if (!options.lenient) return Bad(part, "value must be upper case");
       value_storage = Upper(raw_value);
-      if (value_storage != raw_value && !options.lenient) {
-        return Bad(part, "value must be upper case");
+      value = value_storage;
+    }
+    if (!extension) {
+      const int bit = PartBit(name);
+      if (bit >= 0) {
+        if (seen & (1u << bit)) return Bad(part, fmt::format("{} given more than once", name));
+        seen |= 1u << bit;
       }
     } else {
-      value_storage = std::string(raw_value);
+      for (const auto& [k, v] : rule.extensions) {
+        if (k == name) return Bad(part, fmt::format("{} given more than once", name));
+      }
     }
-    const std::string_view value = value_storage;
-    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
-      return Bad(part, fmt::format("{} given more than once", name));
-    }
-    seen.push_back(name);
 
     if (name == "FREQ") {
       static constexpr std::pair<const char*, Frequency> kFreqs[] = {
@@ -255,8 +278,8 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
       if (!wd) return Bad(part, "WKST must be MO, TU, WE, TH, FR, SA or SU");
       rule.wkst = *wd;
       rule.wkst_given = true;
-    } else if (name.rfind("X-", 0) == 0) {
-      rule.extensions.emplace_back(name, std::string(raw_value));
+    } else if (extension) {
+      rule.extensions.emplace_back(std::string(name), std::string(raw_value));
     } else {
       return Bad(part, fmt::format("unknown rule part \"{}\"", name));
     }
