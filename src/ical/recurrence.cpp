@@ -262,6 +262,12 @@ RuleWalker::RuleWalker(const RecurrenceRule& rule, const SeriesSpec& spec,
   // Fill in what the rule leaves out from DTSTART (RFC 5545 §3.3.10: "Information, not
   // contained in the rule, necessary to determine the various recurrence instance start
   // time and dates are derived from the Start Time").
+  // BYWEEKNO names weeks but no day in them: the day of the week comes from
+  // DTSTART, as BYMONTH alone takes the day of the month from it.
+  if (freq_ == Frequency::kYearly && has_weekno_ && !has_yday_ && !has_mday_ && !has_byday_) {
+    wday_mask_ = static_cast<std::uint8_t>(1u << start.wday);
+    has_byday_ = true;
+  }
   if (!has_weekno_ && !has_yday_ && !has_mday_ && !has_byday_) {
     if (freq_ == Frequency::kYearly) {
       if (month_mask_ == 0) month_mask_ = static_cast<std::uint16_t>(1u << start.month);

@@ -159,6 +159,18 @@ TEST(RecurrenceTest, NegativeByYearDayAndByWeekNo) {
             (V{"20241223T090000", "20251222T090000", "20261228T090000"}));
 }
 
+TEST(RecurrenceTest, ByWeekNoAloneTakesTheWeekdayFromDtstart) {
+  // RFC 5545 §3.3.10: what the rule leaves out comes from DTSTART (a Monday).
+  EXPECT_EQ(Lines(Spec("19970512T090000", {"FREQ=YEARLY;BYWEEKNO=20;COUNT=3"})),
+            (V{"19970512T090000", "19980511T090000", "19990517T090000"}));
+}
+
+TEST(RecurrenceTest, OrdinalBeyondAMonthNeverMatchesThere) {
+  // -53SU is valid syntax; within a month it matches nothing, WE still does.
+  EXPECT_EQ(Lines(Spec("20100106T160000", {"FREQ=YEARLY;BYDAY=-53SU,WE;BYMONTH=1;COUNT=3"})),
+            (V{"20100106T160000", "20100113T160000", "20100120T160000"}));
+}
+
 TEST(RecurrenceTest, LeapSecondBySecondReadsAsFiftyNine) {
   EXPECT_EQ(Lines(Spec("20161231T235959", {"FREQ=YEARLY;BYSECOND=60;COUNT=2"})),
             (V{"20161231T235959", "20171231T235959"}));

@@ -327,15 +327,8 @@ Result<RecurrenceRule> ParseRecurrenceRule(std::string_view text, const RulePars
       warn(msg + "; the ordinal is ignored");
       for (WeekdayNum& n : rule.by_day) n.ordinal = 0;
     }
-    if (f == Frequency::kMonthly || (f == Frequency::kYearly && !rule.by_month.empty())) {
-      for (const WeekdayNum& n : rule.by_day) {
-        if (std::abs(n.ordinal) > 5) {
-          return MakeError(Code::kInvalidArgument,
-                           fmt::format("BYDAY={}{}: a month has at most 5 of each weekday",
-                                       n.ordinal, WeekdayCode(n.weekday)));
-        }
-      }
-    }
+    // An ordinal above 5 within a month (MONTHLY, or YEARLY with BYMONTH) is
+    // valid RECUR syntax (1..53) that simply never matches.
   }
   return rule;
 }
