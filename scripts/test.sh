@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds the three trees and runs every test:
+#   build/       RelWithDebInfo: unit, golden, CLI, differential tests
+#   build-asan/  ASan + UBSan: the unit tests again (run from build/'s ctest)
+#   build-fuzz/  clang + libFuzzer targets (run from build/'s ctest)
+# The last step is `ctest --test-dir build`, so CTest's summary closes the log.
+# Environment: ALMANAC_FUZZ_SECONDS (default 60) bounds each fuzz run;
+# ALMANAC_JOBS (default 2) parallel build jobs; ALMANAC_*_DIR as in common.sh.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+start=$SECONDS
+
+bash "$ROOT/scripts/install-deps.sh"
+
+section "configure + build $BUILD_DIR (RelWithDebInfo)"
+configure "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DALMANAC_ASAN_BUILD_DIR="$ASAN_DIR" -DALMANAC_FUZZ_BUILD_DIR="$FUZZ_DIR" \
+  -DALMANAC_FUZZ_SECONDS="${ALMANAC_FUZZ_SECONDS:-60}"
+cmake --build "$BUILD_DIR" -j "$JOBS"
+echo "[test.sh] main tree built at $((SECONDS - start))s"
+
+section "configure + build $ASAN_DIR (ASan + UBSan)"
+configure "$ASAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALMANAC_SANITIZE=ON -DALMANAC_BENCH=OFF
+cmake --build "$ASAN_DIR" -j "$JOBS"
+echo "[test.sh] sanitizer tree built at $((SECONDS - start))s"
+
+section "configure + build $FUZZ_DIR (clang, libFuzzer)"
+CC=clang CXX=clang++ configure "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALMANAC_FUZZ=ON \
+  -DALMANAC_BENCH=OFF
+cmake --build "$FUZZ_DIR" -j "$JOBS"
+echo "[test.sh] fuzz tree built at $((SECONDS - start))s"
+
+section "ctest (unit, golden, cli, differential, sanitize, fuzz)"
+ctest --test-dir "$BUILD_DIR" --output-on-failure
