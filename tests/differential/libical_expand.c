@@ -55,17 +55,17 @@ static void arm_timer(double seconds) {
 }
 
 struct request {
-  const char *dtstart;
-  const char *tzid; /* NULL: floating (or UTC if dtstart ends in Z) */
-  const char *rrule;
-  const char *from; /* NULL: unbounded */
-  const char *to;
+  const char* dtstart;
+  const char* tzid; /* NULL: floating (or UTC if dtstart ends in Z) */
+  const char* rrule;
+  const char* from; /* NULL: unbounded */
+  const char* to;
   long max;
 };
 
 enum outcome { kDone, kError, kCapped };
 
-static void format_time(struct icaltimetype t, int is_date, int utc, char *out, size_t n) {
+static void format_time(struct icaltimetype t, int is_date, int utc, char* out, size_t n) {
   if (is_date) {
     snprintf(out, n, "%04d%02d%02d", t.year, t.month, t.day);
   } else {
@@ -84,10 +84,10 @@ static int compare_wall(struct icaltimetype a, struct icaltimetype b) {
   return 0;
 }
 
-static enum outcome expand(const struct request *req, FILE *out) {
+static enum outcome expand(const struct request* req, FILE* out) {
   struct icalrecurrencetype rule;
   struct icaltimetype start, from = icaltime_null_time(), to = icaltime_null_time();
-  icalrecur_iterator *it;
+  icalrecur_iterator* it;
   const size_t len = strlen(req->dtstart);
   const int is_date = len == 8;
   const int utc = len > 0 && req->dtstart[len - 1] == 'Z';
@@ -101,7 +101,7 @@ static enum outcome expand(const struct request *req, FILE *out) {
   start = icaltime_from_string(req->dtstart);
   if (icaltime_is_null_time(start)) return kError;
   if (req->tzid != NULL) {
-    icaltimezone *zone = icaltimezone_get_builtin_timezone(req->tzid);
+    icaltimezone* zone = icaltimezone_get_builtin_timezone(req->tzid);
     if (zone == NULL) return kError;
     start = icaltime_set_timezone(&start, zone);
   }
@@ -129,7 +129,7 @@ static enum outcome expand(const struct request *req, FILE *out) {
   return result;
 }
 
-static const char *dash_null(const char *s) { return strcmp(s, "-") == 0 ? NULL : s; }
+static const char* dash_null(const char* s) { return strcmp(s, "-") == 0 ? NULL : s; }
 
 static int run_batch(void) {
   char line[4096];
@@ -164,17 +164,23 @@ static int run_batch(void) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   struct request req = {NULL, NULL, NULL, NULL, NULL, 1000};
   if (argc == 2 && strcmp(argv[1], "--batch") == 0) return run_batch();
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *flag = argv[i], *value = argv[i + 1];
-    if (strcmp(flag, "--dtstart") == 0) req.dtstart = value;
-    else if (strcmp(flag, "--tzid") == 0) req.tzid = value;
-    else if (strcmp(flag, "--rrule") == 0) req.rrule = value;
-    else if (strcmp(flag, "--from") == 0) req.from = value;
-    else if (strcmp(flag, "--to") == 0) req.to = value;
-    else if (strcmp(flag, "--max") == 0) req.max = atol(value);
+    if (strcmp(flag, "--dtstart") == 0)
+      req.dtstart = value;
+    else if (strcmp(flag, "--tzid") == 0)
+      req.tzid = value;
+    else if (strcmp(flag, "--rrule") == 0)
+      req.rrule = value;
+    else if (strcmp(flag, "--from") == 0)
+      req.from = value;
+    else if (strcmp(flag, "--to") == 0)
+      req.to = value;
+    else if (strcmp(flag, "--max") == 0)
+      req.max = atol(value);
     else {
       fprintf(stderr, "libical_expand: unknown flag %s\n", flag);
       return 2;

@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const ical::Component& c : parsed->components) {
       const std::string text = ical::Serialize(c);
       almanac::Result<ical::ParsedCalendar> again = ical::Parse(text, options);
-      if (!again.ok()) Fail("serialized component does not parse", lenient, text, again.error().message);
+      if (!again.ok())
+        Fail("serialized component does not parse", lenient, text, again.error().message);
       if (again->components.size() != 1) {
         Fail("serialized component parses into a different number of components", lenient, text,
              std::to_string(again->components.size()));

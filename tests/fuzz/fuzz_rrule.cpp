@@ -109,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string text = ical::FormatRecurrenceRule(*rule);
     Result<ical::RecurrenceRule> again = ical::ParseRecurrenceRule(text, options);
     if (!again.ok()) {
-      Fail(lenient ? "lenient: formatted rule does not parse" : "strict: formatted rule does not parse",
+      Fail(lenient ? "lenient: formatted rule does not parse"
+                   : "strict: formatted rule does not parse",
            input, text + " -> " + again.error().message);
     }
     if (!(*again == *rule)) {

@@ -163,12 +163,17 @@ std::optional<std::int64_t> ParseDuration(std::string_view s) {
     if (ec != std::errc() || p == s.data() + s.size()) return std::nullopt;
     const char unit = *p;
     s.remove_prefix(static_cast<std::size_t>(p - s.data()) + 1);
-    if (unit == 'W' && !in_time) n *= 7 * 86400;
-    else if (unit == 'D' && !in_time) n *= 86400;
-    else if (unit == 'H' && in_time) n *= 3600;
-    else if (unit == 'M' && in_time) n *= 60;
-    else if (unit == 'S' && in_time) {}
-    else return std::nullopt;
+    if (unit == 'W' && !in_time)
+      n *= 7 * 86400;
+    else if (unit == 'D' && !in_time)
+      n *= 86400;
+    else if (unit == 'H' && in_time)
+      n *= 3600;
+    else if (unit == 'M' && in_time)
+      n *= 60;
+    else if (unit == 'S' && in_time) {
+    } else
+      return std::nullopt;
     total += n;
   }
   return neg ? -total : total;
@@ -335,7 +340,8 @@ TEST_P(RruleGoldenTest, MatchesExpectedOccurrences) {
     got += '\n';
   }
   ASSERT_FALSE(expect_error) << "expected an error containing '" << error_substring
-                             << "', got occurrences:\n" << got;
+                             << "', got occurrences:\n"
+                             << got;
   std::string want;
   for (const std::string& e : expected) want += e + '\n';
   EXPECT_EQ(got, want) << "stop reason: " << StopReasonName(expansion->stop);
