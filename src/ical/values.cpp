@@ -418,7 +418,7 @@ Result<DurationValue> ParseDuration(std::string_view text) {
     const std::size_t start = i;
     std::int64_t x = 0;
     while (i < text.size() && IsDigit(text[i])) {
-      x = x * 10 + (text[i] - '0');
+      if (i - start < 10) x = x * 10 + (text[i] - '0');  // more digits fail below
       ++i;
     }
     if (i == start || i - start > 9 || i >= text.size()) return false;

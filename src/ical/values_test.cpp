@@ -329,3 +329,17 @@ TEST(MessageTest, ShortForMessageCutsOnACharacterBoundary) {
 
 }  // namespace
 }  // namespace almanac::ical
+
+namespace almanac::ical {
+namespace {
+
+// Found by fuzz_ical_parser: a 19-digit count overflowed before the
+// 9-digit limit was checked.
+TEST(DurationTest, HugeNumberIsRejectedWithoutOverflow) {
+  Result<DurationValue> d = ParseDuration("P7555555555555555555555D");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace almanac::ical

@@ -174,7 +174,8 @@ def dateutil_quirk(case: rulegen.Case, ref: list[str], got: list[str]) -> str | 
     first = [x for x in (ref[i] if i < len(ref) else None, got[i] if i < len(got) else None) if x]
     # D8: weeks that straddle a year boundary (dateutil counts 53 weeks in
     # years that start on a Friday or Saturday).
-    if "BYWEEKNO" in parts and "BYDAY" in parts and first and any(
+    # Rules without BYDAY count too: the oracle gives them DTSTART's weekday (D2).
+    if "BYWEEKNO" in parts and first and any(
             x[4:8] >= "1222" or x[4:8] <= "0107" for x in first):
         return "D8 dateutil BYWEEKNO year-boundary weeks"
     return None
