@@ -371,20 +371,28 @@ Result<DateTimeValue> ParseDateTimeValue(std::string_view text) {
   return v;
 }
 
-Result<std::vector<DateTimeValue>> ParseDateTimeList(std::string_view text) {
-  std::vector<DateTimeValue> out;
+namespace {
+// Parses each comma-separated item of `text` with `parse`; the first error wins.
+template <typename T>
+Result<std::vector<T>> ParseCommaList(std::string_view text, Result<T> (*parse)(std::string_view)) {
+  std::vector<T> out;
   Error err;
-  bool ok = ForEachCommaItem(text, [&](std::string_view item) {
-    Result<DateTimeValue> v = ParseDateTimeValue(item);
+  const bool ok = ForEachCommaItem(text, [&](std::string_view item) {
+    Result<T> v = parse(item);
     if (!v.ok()) {
       err = v.error();
       return false;
     }
-    out.push_back(*v);
+    out.push_back(*std::move(v));
     return true;
   });
   if (!ok) return err;
   return out;
+}
+}  // namespace
+
+Result<std::vector<DateTimeValue>> ParseDateTimeList(std::string_view text) {
+  return ParseCommaList(text, &ParseDateTimeValue);
 }
 
 std::string FormatDateTimeValue(const DateTimeValue& value) {
@@ -547,19 +555,7 @@ Result<PeriodValue> ParsePeriod(std::string_view text) {
 }
 
 Result<std::vector<PeriodValue>> ParsePeriodList(std::string_view text) {
-  std::vector<PeriodValue> out;
-  Error err;
-  bool ok = ForEachCommaItem(text, [&](std::string_view item) {
-    Result<PeriodValue> v = ParsePeriod(item);
-    if (!v.ok()) {
-      err = v.error();
-      return false;
-    }
-    out.push_back(*v);
-    return true;
-  });
-  if (!ok) return err;
-  return out;
+  return ParseCommaList(text, &ParsePeriod);
 }
 
 std::string FormatPeriod(const PeriodValue& value) {
