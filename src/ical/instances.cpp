@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "ical/rrule.h"
@@ -305,7 +306,10 @@ Result<InstanceResult> ExpandInstances(const Component& calendar, Instant from, 
     std::sort(ranges.begin(), ranges.end(),
               [](const Override* a, const Override* b) { return a->rid < b->rid; });
 
-    Result<RecurrenceIterator> it = RecurrenceIterator::Create(spec, options.limits);
+    // One past the cap, so that exactly max_occurrences is not "truncated".
+    ExpandLimits limits = options.limits;
+    if (limits.max_occurrences < std::numeric_limits<std::size_t>::max()) ++limits.max_occurrences;
+    Result<RecurrenceIterator> it = RecurrenceIterator::Create(spec, limits);
     if (!it.ok()) return reader.Bad(*g.master->Find("DTSTART"), it.error().message);
     const std::int64_t margin = max_len + max_shift + 2 * kSecondsPerDay;
     const Instant seek = from - margin;

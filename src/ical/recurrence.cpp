@@ -779,6 +779,8 @@ struct RecurrenceIterator::Impl {
   StopReason stop = StopReason::kComplete;
   bool exhausted = false;
   bool work_capped = false;
+  std::size_t emitted = 0;      // occurrences returned by Next()
+  std::size_t max_emitted = 0;  // ExpandLimits::max_occurrences
 
   // The next candidate of one rule after COUNT/UNTIL, or kNever.
   std::int64_t PeekRule(RuleState& r) {
@@ -934,6 +936,7 @@ Result<RecurrenceIterator> RecurrenceIterator::Create(const SeriesSpec& spec,
   auto impl = std::make_unique<Impl>();
   impl->spec = spec;
 
+  impl->max_emitted = limits.max_occurrences;
   if (spec.zone != nullptr) impl->cursor.emplace(*spec.zone);
   std::sort(impl->spec.rdates.begin(), impl->spec.rdates.end(),
             [](const RDate& a, const RDate& b) { return a.start < b.start; });
@@ -989,13 +992,25 @@ void RecurrenceIterator::SeekTo(LocalDateTime from) {
   }
 }
 
-bool RecurrenceIterator::Next(Occurrence* out) { return impl_->Next(out); }
+bool RecurrenceIterator::Next(Occurrence* out) {
+  Impl& s = *impl_;
+  if (s.emitted == s.max_emitted) {
+    s.stop = StopReason::kOutputCap;
+    return false;
+  }
+  if (!s.Next(out)) return false;
+  ++s.emitted;
+  return true;
+}
 StopReason RecurrenceIterator::stop_reason() const { return impl_->stop; }
 std::uint64_t RecurrenceIterator::iterations() const { return impl_->iterations; }
 
 Result<Expansion> Expand(const SeriesSpec& spec, LocalDateTime from, LocalDateTime to,
                          const ExpandLimits& limits) {
-  ALMANAC_ASSIGN_OR_RETURN(RecurrenceIterator it, RecurrenceIterator::Create(spec, limits));
+  // One more than the cap, to tell "exactly max" from "more than max".
+  ExpandLimits peek = limits;
+  if (peek.max_occurrences < std::numeric_limits<std::size_t>::max()) ++peek.max_occurrences;
+  ALMANAC_ASSIGN_OR_RETURN(RecurrenceIterator it, RecurrenceIterator::Create(spec, peek));
   it.SeekTo(from);
   Expansion e;
   Occurrence o;

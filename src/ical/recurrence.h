@@ -89,7 +89,8 @@ class RecurrenceIterator {
   // frame). Unbounded rules without COUNT jump straight to the period
   // containing `from`, so the cost does not grow with the distance.
   void SeekTo(core::LocalDateTime from);
-  // The next occurrence, or false when the series ends or a cap is hit.
+  // The next occurrence, or false when the series ends or a cap is hit
+  // (after limits.max_occurrences occurrences, stop_reason() is kOutputCap).
   bool Next(Occurrence* out);
   StopReason stop_reason() const;
   // Candidates examined so far (the unit of max_iterations).

@@ -102,6 +102,24 @@ TEST(RecurrenceTest, OutputCapIsReported) {
   EXPECT_EQ(e->stop, StopReason::kOutputCap);
 }
 
+TEST(RecurrenceTest, IteratorStopsAtTheOutputCap) {
+  Result<RecurrenceIterator> it =
+      RecurrenceIterator::Create(Spec("20240101T000000", {"FREQ=SECONDLY"}), ExpandLimits{3, 1000});
+  ASSERT_TRUE(it.ok());
+  Occurrence o;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(it->Next(&o));
+  EXPECT_FALSE(it->Next(&o));
+  EXPECT_EQ(it->stop_reason(), StopReason::kOutputCap);
+}
+
+TEST(RecurrenceTest, ExactlyMaxInTheWindowIsComplete) {
+  Result<Expansion> e = Expand(Spec("20240101T000000", {"FREQ=DAILY;COUNT=3"}), core::kMinLocal,
+                               core::kMaxLocal, ExpandLimits{3, 1000});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->occurrences.size(), 3u);
+  EXPECT_EQ(e->stop, StopReason::kComplete);
+}
+
 TEST(RecurrenceTest, ImpossibleMonthDayIsReportedAsNeverMatching) {
   for (const char* rule :
        {"FREQ=YEARLY;BYMONTHDAY=30;BYMONTH=2", "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30",

@@ -68,9 +68,11 @@ void CheckExpansion(const ical::RecurrenceRule& rule, std::string_view input, st
            core::FormatLocal(prev) + " then " + core::FormatLocal(occ.start));
     }
     prev = occ.start;
-    // The iterator is lazy: the caller decides how many it wants. Work per
-    // Next() is bounded by max_iterations, so this loop always ends.
-    if (++n >= limits.max_occurrences) break;
+    // The iterator stops itself at max_occurrences (output cap) and
+    // max_iterations (work cap), so this loop always ends.
+    if (++n > limits.max_occurrences) {
+      Fail("iterator returned more than max_occurrences", input, std::to_string(n));
+    }
   }
 
   // The windowed entry point, over a window that starts later (seeking).
