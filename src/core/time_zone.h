@@ -60,6 +60,22 @@ class TimeZone {
   std::int32_t OffsetAt(Instant t) const { return SpanAt(t).offset; }
 };
 
+// A wall-clock time in a zone: the zoned counterpart of LocalDateTime
+// (floating) and Instant (UTC). `zone` is not owned and must outlive the
+// value; zones from FindIanaZone live for the whole process.
+struct ZonedDateTime {
+  LocalDateTime local;
+  const TimeZone* zone = nullptr;  // REQUIRES: not null
+
+  // RFC 5545 §3.3.5 resolution of `local` in `zone` (see TimeZone::ToInstant).
+  Instant instant() const { return zone->ToInstant(local); }
+  // The wall-clock reading of `t` in `zone`.
+  static ZonedDateTime FromInstant(Instant t, const TimeZone& zone) {
+    return ZonedDateTime{zone.ToLocal(t), &zone};
+  }
+  bool operator==(const ZonedDateTime&) const = default;
+};
+
 // The IANA zone called `name` (e.g. "Europe/London"), from the system tzdata.
 // Zones are loaded once and cached for the life of the process; the returned
 // pointer stays valid until exit.

@@ -93,6 +93,16 @@ TEST(TransitionZoneTest, SpansFollowTheTable) {
   EXPECT_EQ(z.ToInstant(L(2024, 10, 27, 2, 30)), U(2024, 10, 27, 0, 30));
 }
 
+TEST(ZonedDateTimeTest, RoundTripsThroughAnInstant) {
+  const TimeZone& london = Zone("Europe/London");
+  const ZonedDateTime summer{L(2024, 7, 1, 9, 0), &london};
+  EXPECT_EQ(summer.instant(), U(2024, 7, 1, 8, 0));
+  EXPECT_EQ(ZonedDateTime::FromInstant(summer.instant(), london), summer);
+  // A time in the spring-forward gap reads back as the time that happened.
+  const ZonedDateTime gap{L(2024, 3, 31, 1, 30), &london};
+  EXPECT_EQ(ZonedDateTime::FromInstant(gap.instant(), london).local, L(2024, 3, 31, 2, 30));
+}
+
 TEST(UtcZoneTest, IsTheIdentity) {
   EXPECT_EQ(UtcZone().ToInstant(L(2024, 5, 5, 5, 5)), U(2024, 5, 5, 5, 5));
   EXPECT_EQ(UtcZone().name(), "UTC");
