@@ -54,8 +54,8 @@ ical::ParseOptions Options(const IcsArgs& a, bool lenient) {
 }
 
 // Every TZID parameter must name a zone we can evaluate.
-void CheckZones(const ical::Component& calendar, ical::ZoneResolver& zones,
-                const ical::Component& c, std::vector<std::string>* problems) {
+void CheckZones(ical::ZoneResolver& zones, const ical::Component& c,
+                std::vector<std::string>* problems) {
   for (const ical::Property& p : c.properties) {
     std::optional<std::string_view> tzid = p.ParamValue("TZID");
     if (!tzid) continue;
@@ -63,7 +63,7 @@ void CheckZones(const ical::Component& calendar, ical::ZoneResolver& zones,
     if (!z.ok())
       problems->push_back(fmt::format("line {}: {}: {}", p.line, p.name, z.error().message));
   }
-  for (const ical::Component& sub : c.components) CheckZones(calendar, zones, sub, problems);
+  for (const ical::Component& sub : c.components) CheckZones(zones, sub, problems);
 }
 
 Status RunCheck(const IcsArgs& a) {
@@ -79,7 +79,7 @@ Status RunCheck(const IcsArgs& a) {
   for (const ical::Component& cal : parsed->components) {
     components += cal.components.size();
     ical::ZoneResolver zones(cal);
-    CheckZones(cal, zones, cal, &zone_problems);
+    CheckZones(zones, cal, &zone_problems);
   }
   for (const std::string& w : warnings) std::printf("%s: warning: %s\n", a.file.c_str(), w.c_str());
   if (!zone_problems.empty()) {

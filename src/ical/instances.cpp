@@ -292,17 +292,24 @@ Result<InstanceResult> ExpandInstances(const Component& calendar, Instant from, 
     ALMANAC_RETURN_IF_ERROR(reader.ReadList(*g.master, "EXDATE", master_start, &ex));
     for (const RDate& r : ex) spec.exdates.push_back(r.start);
 
-    // THISANDFUTURE overrides in RECURRENCE-ID order; how far they shift.
+    // Single-instance overrides by RECURRENCE-ID (their instants are
+    // skipped); THISANDFUTURE overrides in RECURRENCE-ID order and how far
+    // they shift. Sorted, so each occurrence costs two binary searches.
+    std::vector<Instant> replaced;
     std::vector<const Override*> ranges;
     std::int64_t max_shift = 0;
     std::int64_t max_len = master_span.days * kSecondsPerDay + master_span.seconds;
     for (const Override& o : overrides) {
-      if (!o.this_and_future) continue;
+      if (!o.this_and_future) {
+        replaced.push_back(o.rid);
+        continue;
+      }
       ranges.push_back(&o);
       max_shift =
           std::max(max_shift, std::abs(Reader::ToFrame(o.start, master_start) - o.rid_local));
       max_len = std::max(max_len, o.span.days * kSecondsPerDay + o.span.seconds);
     }
+    std::sort(replaced.begin(), replaced.end());
     std::sort(ranges.begin(), ranges.end(),
               [](const Override* a, const Override* b) { return a->rid < b->rid; });
 
@@ -322,15 +329,11 @@ Result<InstanceResult> ExpandInstances(const Component& calendar, Instant from, 
         result.truncated = true;
         break;
       }
-      bool replaced = false;
-      const Override* range = nullptr;
-      for (const Override& o : overrides) {
-        if (!o.this_and_future && o.rid == occ.instant) replaced = true;
-      }
-      if (replaced) continue;
-      for (const Override* r : ranges) {
-        if (r->rid <= occ.instant) range = r;
-      }
+      if (std::binary_search(replaced.begin(), replaced.end(), occ.instant)) continue;
+      // The latest THISANDFUTURE override at or before this instance.
+      auto after = std::upper_bound(ranges.begin(), ranges.end(), occ.instant,
+                                    [](Instant t, const Override* r) { return t < r->rid; });
+      const Override* range = after == ranges.begin() ? nullptr : *(after - 1);
       Span span = master_span;
       if (occ.duration) span = Span{false, 0, *occ.duration};
       if (range == nullptr) {

@@ -90,6 +90,24 @@ TEST(InstancesTest, ThisAndFutureShiftsLaterInstances) {
   EXPECT_EQ(core::FormatLocal(*last.recurrence_id), "20240105T090000");
 }
 
+TEST(InstancesTest, EachInstanceTakesTheLatestThisAndFutureBeforeIt) {
+  Expanded e = ExpandText(
+      Cal("BEGIN:VEVENT\r\nUID:t2\r\nDTSTAMP:20240101T000000Z\r\n"
+          "DTSTART:20240101T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=6\r\nEND:VEVENT\r\n"
+          "BEGIN:VEVENT\r\nUID:t2\r\nDTSTAMP:20240101T000000Z\r\n"
+          "RECURRENCE-ID;RANGE=THISANDFUTURE:20240105T090000Z\r\n"
+          "DTSTART:20240105T120000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n"
+          "BEGIN:VEVENT\r\nUID:t2\r\nDTSTAMP:20240101T000000Z\r\n"
+          "RECURRENCE-ID;RANGE=THISANDFUTURE:20240103T090000Z\r\n"
+          "DTSTART:20240103T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n"
+          "BEGIN:VEVENT\r\nUID:t2\r\nDTSTAMP:20240101T000000Z\r\n"
+          "RECURRENCE-ID:20240104T090000Z\r\nDTSTART:20240104T160000Z\r\n"
+          "DURATION:PT1H\r\nEND:VEVENT\r\n"),
+      "20240101T000000", "20250101T000000");
+  EXPECT_EQ(e.Starts(), (V{"20240101T090000", "20240102T090000", "20240103T100000",
+                           "20240104T160000", "20240105T120000", "20240106T120000"}));
+}
+
 TEST(InstancesTest, DurationIsNominalAndDtendIsExactAcrossDst) {
   // New York springs forward on 2024-03-10.
   Expanded nominal =
