@@ -9,6 +9,8 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata libcli11-dev libfmt-dev libspdlog-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libical-dev python3 python3-dateutil clang libclang-rt-14-dev
+  libboost1.81-dev libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev
+  libargon2-dev wrk
 )
 
 missing=()
