@@ -1,0 +1,123 @@
+// The domain's entities: organisations, users and their roles, the
+// authenticated caller (Principal), calendars with their sharing grants, and
+// calendar objects (events and tasks) as stored iCalendar resources.
+//
+// These are plain values that move between the services (services.h) and
+// the store ports (store.h). Every row-backed entity carries the
+// organisation it belongs to; the store scopes every query by it.
+//
+// Thread safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace almanac::domain {
+
+using Id = std::int64_t;
+
+// Stored in the database (as text): never rename.
+enum class Role { kAdmin, kManager, kMember, kViewer };
+const char* RoleName(Role role);  // "admin", "manager", "member", "viewer"
+std::optional<Role> RoleFromName(std::string_view name);
+
+struct Organisation {
+  Id id = 0;
+  std::string slug;  // unique, [a-z0-9-], used on the command line
+  std::string name;
+  core::Instant created_at;
+};
+
+// A module of the integrated calendar (coordination, staff, planning,
+// community, ...), configurable per organisation, each with a colour.
+struct Module {
+  std::string key;    // [a-z0-9_-]{1,32}
+  std::string name;   // display name
+  std::string color;  // #rrggbb
+};
+
+struct User {
+  Id id = 0;
+  Id org_id = 0;
+  std::string username;  // unique across the installation (login name)
+  std::string email;
+  std::string display_name;
+  Role role = Role::kMember;
+  std::string timezone;       // IANA name, for the web UI and digests
+  std::string password_hash;  // argon2id PHC string; empty = no password login
+  bool disabled = false;
+  core::Instant created_at;
+};
+
+// How the caller authenticated; web sessions need a CSRF token on writes.
+enum class AuthMethod { kSession, kBearer, kBasic };
+
+// The authenticated caller of a service.
+struct Principal {
+  Id user_id = 0;
+  Id org_id = 0;
+  std::string username;
+  Role role = Role::kViewer;
+};
+
+// Access to one calendar, ordered: each level includes the ones below.
+enum class Access { kNone = 0, kFreeBusy = 1, kRead = 2, kWrite = 3, kOwner = 4 };
+const char* AccessName(Access access);  // "none", "freebusy", "read", "write", "owner"
+
+// Stored in the database (as text): never rename.
+enum class ShareLevel { kViewer, kEditor };
+const char* ShareLevelName(ShareLevel level);  // "viewer", "editor"
+std::optional<ShareLevel> ShareLevelFromName(std::string_view name);
+
+// A grant of one calendar to a user or to everyone with a role.
+struct CalendarShare {
+  std::optional<Id> user_id;  // exactly one of user_id and role is set
+  std::optional<Role> role;
+  ShareLevel level = ShareLevel::kViewer;
+};
+
+struct Calendar {
+  Id id = 0;
+  Id org_id = 0;
+  std::optional<Id> owner_user_id;  // absent: owned by the organisation
+  std::string name;
+  std::string color;   // #rrggbb; empty = the module's colour
+  std::string module;  // a Module key of the organisation
+  std::string timezone;
+  std::string description;
+  std::vector<CalendarShare> shares;
+  std::int64_t version = 0;  // bumps on every change of the calendar or its objects (CTag)
+  core::Instant created_at;
+  core::Instant updated_at;
+};
+
+// A calendar object resource (RFC 4791 §4.1): one UID, its master and
+// overrides, stored as a whole VCALENDAR. The index columns are derived from
+// `ics` on every write (see ical_index.h) and never edited on their own.
+struct CalendarObject {
+  Id id = 0;
+  Id org_id = 0;
+  Id calendar_id = 0;
+  std::string uid;
+  std::string ics;        // the VCALENDAR text, canonical serialization
+  std::string etag;       // strong ETag value without quotes
+  std::string component;  // "VEVENT" or "VTODO"
+  std::string summary;
+  std::int64_t sequence = 0;
+  // [first_start, last_end) covers every instance; last_end is
+  // kUnboundedEnd for a series without end.
+  std::int64_t first_start = 0;  // unix seconds
+  std::int64_t last_end = 0;     // unix seconds
+  bool recurring = false;
+  core::Instant created_at;
+  core::Instant updated_at;
+};
+
+inline constexpr std::int64_t kUnboundedEnd = 253402300800;  // 10000-01-01T00:00:00Z
+
+}  // namespace almanac::domain
