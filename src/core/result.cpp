@@ -32,6 +32,8 @@ const char* CodeName(Code code) {
       return "OUT_OF_RANGE";
     case Code::kUnsupportedMediaType:
       return "UNSUPPORTED_MEDIA_TYPE";
+    case Code::kRateLimited:
+      return "RATE_LIMITED";
   }
   return "UNKNOWN";
 }

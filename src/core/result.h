@@ -46,6 +46,8 @@ enum class Code : int {
   kOutOfRange = 12,
   // The media type of the input is not accepted.
   kUnsupportedMediaType = 13,
+  // Too many attempts (logins); wait for the time the error names, then retry.
+  kRateLimited = 14,
 };
 
 // The name of `code` ("INVALID_ARGUMENT"), for logs and problem details.
