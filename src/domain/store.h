@@ -1,0 +1,154 @@
+// The storage port of the domain: what the services need from a database,
+// as an abstract interface that src/store implements for SQLite and
+// PostgreSQL (DESIGN.md: "domain ... and the PORTS it needs").
+//
+// All work happens inside a transaction: Store::Read or Store::Write runs a
+// function with a StoreTx; a Write commits when the function returns ok and
+// rolls back otherwise, so a service's multi-row change (a series split
+// writes two resources) is all or nothing. Every method that touches
+// organisation data takes the organisation id and only ever sees that
+// organisation's rows.
+//
+// Errors common to every method: kUnavailable (retryable: the database is
+// busy or restarting), kInternal (a bug or corruption; detail has the SQL).
+// Thread safety: Store is thread-safe; a StoreTx belongs to the one thread
+// running the function and must not escape it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "domain/model.h"
+
+namespace almanac::domain {
+
+struct SessionRecord {
+  std::string token_hash;  // SHA-256 hex of the cookie value
+  Id user_id = 0;
+  Id org_id = 0;
+  std::string csrf_token;  // sent to the client in the login answer, echoed in X-CSRF-Token
+  core::Instant created_at;
+  core::Instant expires_at;
+};
+
+struct ApiTokenRecord {
+  Id id = 0;
+  Id org_id = 0;
+  Id user_id = 0;
+  std::string name;
+  std::string token_hash;  // SHA-256 hex of the token
+  core::Instant created_at;
+  std::optional<core::Instant> last_used_at;
+  std::optional<core::Instant> revoked_at;
+};
+
+// Which objects an instance query reads.
+struct ObjectRangeQuery {
+  Id org_id = 0;
+  std::vector<Id> calendar_ids;  // non-empty
+  std::int64_t from = 0;         // unix seconds: objects whose span overlaps [from, to)
+  std::int64_t to = 0;
+};
+
+class StoreTx {
+ public:
+  virtual ~StoreTx() = default;
+
+  // ---- organisations and modules ----
+  // Errors: kAlreadyExists when the slug is taken.
+  virtual Result<Id> InsertOrganisation(const Organisation& org) = 0;
+  // Errors: kNotFound.
+  virtual Result<Organisation> GetOrganisation(Id org_id) = 0;
+  virtual Result<Organisation> GetOrganisationBySlug(std::string_view slug) = 0;
+  virtual Result<std::vector<Organisation>> ListOrganisations() = 0;
+  virtual Result<std::vector<Module>> ListModules(Id org_id) = 0;
+  // Inserts or replaces the module with `module.key`.
+  virtual Status PutModule(Id org_id, const Module& module) = 0;
+
+  // ---- users ----
+  // Errors: kAlreadyExists when the username is taken.
+  virtual Result<Id> InsertUser(const User& user) = 0;
+  // Errors: kNotFound (also for a user of another organisation).
+  virtual Result<User> GetUser(Id org_id, Id user_id) = 0;
+  // The one lookup across organisations: login names are global.
+  // Errors: kNotFound.
+  virtual Result<User> GetUserByUsername(std::string_view username) = 0;
+  virtual Result<std::vector<User>> ListUsers(Id org_id) = 0;
+  // Replaces every field but id, org_id and created_at. Errors: kNotFound.
+  virtual Status UpdateUser(const User& user) = 0;
+
+  // ---- sessions and API tokens ----
+  virtual Status InsertSession(const SessionRecord& session) = 0;
+  // Errors: kNotFound (also when expired before `now`).
+  virtual Result<SessionRecord> GetSession(std::string_view token_hash, core::Instant now) = 0;
+  virtual Status DeleteSession(std::string_view token_hash) = 0;
+  virtual Status DeleteExpiredSessions(core::Instant now) = 0;
+  virtual Result<Id> InsertApiToken(const ApiTokenRecord& token) = 0;
+  // Errors: kNotFound (revoked tokens are found; the caller checks revoked_at).
+  virtual Result<ApiTokenRecord> GetApiTokenByHash(std::string_view token_hash) = 0;
+  virtual Result<std::vector<ApiTokenRecord>> ListApiTokens(Id org_id, Id user_id) = 0;
+  // Errors: kNotFound.
+  virtual Status RevokeApiToken(Id org_id, Id token_id, core::Instant at) = 0;
+  virtual Status TouchApiToken(Id token_id, core::Instant at) = 0;
+
+  // ---- calendars ----
+  // Inserts the calendar and its shares. Errors: kFailedPrecondition for an
+  // unknown owner.
+  virtual Result<Id> InsertCalendar(const Calendar& calendar) = 0;
+  // With its shares. Errors: kNotFound.
+  virtual Result<Calendar> GetCalendar(Id org_id, Id calendar_id) = 0;
+  // Every calendar of the organisation, with shares, ordered by id.
+  virtual Result<std::vector<Calendar>> ListCalendars(Id org_id) = 0;
+  // Replaces name, color, module, timezone, description and shares; bumps
+  // version. Errors: kNotFound.
+  virtual Status UpdateCalendar(const Calendar& calendar) = 0;
+  // Deletes the calendar and every object in it. Errors: kNotFound.
+  virtual Status DeleteCalendar(Id org_id, Id calendar_id) = 0;
+  // Sets the hash of the calendar's feed token (empty: no feed).
+  virtual Status SetFeedToken(Id org_id, Id calendar_id, std::string_view token_hash) = 0;
+  // Errors: kNotFound.
+  virtual Result<Calendar> GetCalendarByFeedToken(std::string_view token_hash) = 0;
+
+  // ---- calendar objects ----
+  // Errors: kNotFound.
+  virtual Result<CalendarObject> GetObject(Id org_id, Id object_id) = 0;
+  virtual Result<CalendarObject> GetObjectByUid(Id org_id, Id calendar_id,
+                                                std::string_view uid) = 0;
+  // Inserts and bumps the calendar's version. Errors: kAlreadyExists when the
+  // calendar has the UID already.
+  virtual Result<Id> InsertObject(const CalendarObject& object) = 0;
+  // Replaces the object `object.id` if its stored etag is `expected_etag`;
+  // bumps the calendar's version. Errors: kNotFound; kFailedPrecondition
+  // when the etag changed meanwhile.
+  virtual Status UpdateObject(const CalendarObject& object, std::string_view expected_etag) = 0;
+  // Deletes and bumps the calendar's version. Errors: kNotFound.
+  virtual Status DeleteObject(Id org_id, Id object_id) = 0;
+  // Calls `fn` for every object whose [first_start, last_end) overlaps
+  // [query.from, query.to), in no particular order; stops at the first error
+  // `fn` returns. The object passed lives only during the call.
+  virtual Status ForEachObjectInRange(const ObjectRangeQuery& query,
+                                      const std::function<Status(const CalendarObject&)>& fn) = 0;
+  // Every object of a calendar, ordered by id (export).
+  virtual Status ForEachObject(Id org_id, Id calendar_id,
+                               const std::function<Status(const CalendarObject&)>& fn) = 0;
+  virtual Result<std::int64_t> CountObjects(Id org_id, Id calendar_id) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs `fn` in a read-only transaction. Returns what fn returns.
+  virtual Status Read(const std::function<Status(StoreTx&)>& fn) = 0;
+  // Runs `fn` in a read-write transaction, committed iff fn returns ok; may
+  // run fn again after a retryable conflict, so fn must not have effects
+  // outside the transaction. Returns what fn returns, or the commit error.
+  virtual Status Write(const std::function<Status(StoreTx&)>& fn) = 0;
+};
+
+}  // namespace almanac::domain
