@@ -5,8 +5,10 @@
 #include <string>
 
 #include "app/cli_util.h"
+#include "app/admin_command.h"
 #include "app/expand_command.h"
 #include "app/ics_command.h"
+#include "app/server_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Almanac: an organisation-wide calendar server", "almanac"};
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   almanac::app::AddExpandCommand(app, &exit_code);
   almanac::app::AddIcsCommand(app, &exit_code);
+  almanac::app::AddServerCommands(app, &exit_code);
+  almanac::app::AddAdminCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -508,6 +508,9 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
     o.created_at = o.updated_at = now;
     Status s = FillObject(groups[i].resource, &o);
     if (!s.ok()) return s.error();
+    if (options.progress && (i % 256 == 0 || i + 1 == groups.size())) {
+      options.progress("read", i + 1, groups.size());
+    }
   }
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     report.created = report.updated = 0;
@@ -532,7 +535,7 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
         return existing.status();
       }
       if (options.progress && (i % 256 == 0 || i + 1 == objects.size())) {
-        options.progress(i + 1, objects.size());
+        options.progress("write", i + 1, objects.size());
       }
     }
     return OkStatus();

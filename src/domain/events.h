@@ -102,8 +102,9 @@ struct ImportReport {
 
 struct ImportOptions {
   bool replace_existing = true;  // same UID in the calendar: replace (else kAlreadyExists)
-  // Called with (done, total) as resources are written.
-  std::function<void(std::size_t, std::size_t)> progress;
+  // Called as the import advances: phase "read" (events checked) then
+  // "write" (events stored), with done and total counts.
+  std::function<void(std::string_view phase, std::size_t done, std::size_t total)> progress;
 };
 
 struct EventServiceOptions {

@@ -378,7 +378,7 @@ TEST_P(ServicesTest, ImportExportRoundTripAndAtomicFailure) {
       "SUMMARY:All day\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
   int progress_calls = 0;
   domain::ImportOptions options;
-  options.progress = [&](std::size_t, std::size_t) { ++progress_calls; };
+  options.progress = [&](std::string_view, std::size_t, std::size_t) { ++progress_calls; };
   Result<domain::ImportReport> report = events_->Import(alice_, cal, ics, options);
   ASSERT_OK(report);
   EXPECT_EQ(report->created, 2u);

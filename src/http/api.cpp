@@ -1,0 +1,854 @@
+#include "http/api.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/crypto.h"
+#include "domain/event_fields.h"
+#include "domain/series_edit.h"
+#include "http/problem.h"
+
+namespace almanac::http {
+namespace {
+
+using json = nlohmann::json;
+using domain::Id;
+using domain::Principal;
+
+constexpr const char* kSessionCookie = "almanac_session";
+
+Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
+
+Response Fail(const Status& s) { return ProblemResponse(s.error()); }
+Response Fail(const Error& e) { return ProblemResponse(e); }
+
+Response JsonOk(const json& body, int status = 200) {
+  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+std::string Rfc3339(core::Instant t) { return domain::FormatRfc3339(t, 0); }
+
+// ---- reading request bodies ------------------------------------------------
+
+bool IsJsonType(const Request& req) {
+  const std::optional<std::string_view> type = req.Header("Content-Type");
+  if (!type) return false;
+  std::string_view t = *type;
+  t = t.substr(0, t.find(';'));
+  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+  return EqualsIgnoreCase(t, "application/json");
+}
+
+Result<json> ParseBody(const Request& req, const ApiOptions& options) {
+  if (req.body().size() > options.max_json_bytes) {
+    return MakeError(Code::kResourceExhausted,
+                     fmt::format("the JSON body is larger than {} bytes", options.max_json_bytes));
+  }
+  if (!IsJsonType(req)) {
+    return MakeError(Code::kUnsupportedMediaType, "send the body as application/json");
+  }
+  json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return Invalid("the body is not valid JSON");
+  if (!body.is_object()) return Invalid("the body must be a JSON object");
+  return body;
+}
+
+// Typed access to the members of a JSON object, refusing unknown ones.
+class Fields {
+ public:
+  explicit Fields(const json& object) : object_(object) {}
+
+  const json* Get(const char* key) {
+    seen_.insert(key);
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  Status String(const char* key, std::optional<std::string>* out, std::size_t max = 64 * 1024) {
+    const json* v = Get(key);
+    if (v == nullptr) return OkStatus();
+    if (!v->is_string()) return Invalid(fmt::format("{} must be a string", key));
+    if (v->get_ref<const std::string&>().size() > max) {
+      return Invalid(fmt::format("{} is longer than {} bytes", key, max));
+    }
+    *out = v->get<std::string>();
+    return OkStatus();
+  }
+  Status NullableString(const char* key, domain::Nullable<std::string>* out) {
+    const json* v = Get(key);
+    if (v == nullptr) return OkStatus();
+    if (v->is_null()) {
+      *out = std::optional<std::string>();
+      return OkStatus();
+    }
+    if (!v->is_string()) return Invalid(fmt::format("{} must be a string or null", key));
+    *out = std::optional<std::string>(v->get<std::string>());
+    return OkStatus();
+  }
+  Status Bool(const char* key, std::optional<bool>* out) {
+    const json* v = Get(key);
+    if (v == nullptr) return OkStatus();
+    if (!v->is_boolean()) return Invalid(fmt::format("{} must be true or false", key));
+    *out = v->get<bool>();
+    return OkStatus();
+  }
+  Status Int(const char* key, std::optional<int>* out) {
+    const json* v = Get(key);
+    if (v == nullptr) return OkStatus();
+    if (!v->is_number_integer()) return Invalid(fmt::format("{} must be an integer", key));
+    const auto n = v->get<std::int64_t>();
+    if (n < -1'000'000'000 || n > 1'000'000'000) return Invalid(fmt::format("{} is out of range", key));
+    *out = static_cast<int>(n);
+    return OkStatus();
+  }
+  Status Time(const char* key, std::optional<domain::ApiTime>* out) {
+    std::optional<std::string> text;
+    ALMANAC_RETURN_IF_ERROR(String(key, &text, 64));
+    if (!text) return OkStatus();
+    Result<domain::ApiTime> t = domain::ParseApiTime(*text);
+    if (!t.ok()) return Invalid(fmt::format("{}: {}", key, t.error().message));
+    *out = *t;
+    return OkStatus();
+  }
+  Status StringList(const char* key, std::optional<std::vector<std::string>>* out) {
+    const json* v = Get(key);
+    if (v == nullptr) return OkStatus();
+    if (!v->is_array()) return Invalid(fmt::format("{} must be an array of strings", key));
+    if (v->size() > 1000) return Invalid(fmt::format("{} has more than 1000 items", key));
+    std::vector<std::string> list;
+    for (const json& item : *v) {
+      if (!item.is_string()) return Invalid(fmt::format("{} must be an array of strings", key));
+      list.push_back(item.get<std::string>());
+    }
+    *out = std::move(list);
+    return OkStatus();
+  }
+  Status TimeList(const char* key, std::optional<std::vector<domain::ApiTime>>* out) {
+    std::optional<std::vector<std::string>> texts;
+    ALMANAC_RETURN_IF_ERROR(StringList(key, &texts));
+    if (!texts) return OkStatus();
+    std::vector<domain::ApiTime> times;
+    for (const std::string& s : *texts) {
+      Result<domain::ApiTime> t = domain::ParseApiTime(s);
+      if (!t.ok()) return Invalid(fmt::format("{}: {}", key, t.error().message));
+      times.push_back(*t);
+    }
+    *out = std::move(times);
+    return OkStatus();
+  }
+  // Refuses members that no accessor asked for.
+  Status NoOthers() const {
+    for (auto it = object_.begin(); it != object_.end(); ++it) {
+      if (!seen_.contains(it.key())) {
+        return Invalid(fmt::format("unknown field \"{}\"", it.key()));
+      }
+    }
+    return OkStatus();
+  }
+
+ private:
+  const json& object_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+Result<domain::EventChange> ReadEventChange(const json& body) {
+  Fields f(body);
+  domain::EventChange c;
+  ALMANAC_RETURN_IF_ERROR(f.String("title", &c.title, 1024));
+  ALMANAC_RETURN_IF_ERROR(f.NullableString("location", &c.location));
+  ALMANAC_RETURN_IF_ERROR(f.NullableString("description", &c.description));
+  ALMANAC_RETURN_IF_ERROR(f.Time("start", &c.start));
+  ALMANAC_RETURN_IF_ERROR(f.Time("end", &c.end));
+  ALMANAC_RETURN_IF_ERROR(f.String("timezone", &c.timezone, 64));
+  ALMANAC_RETURN_IF_ERROR(f.Bool("all_day", &c.all_day));
+  ALMANAC_RETURN_IF_ERROR(f.NullableString("rrule", &c.rrule));
+  ALMANAC_RETURN_IF_ERROR(f.TimeList("rdates", &c.rdates));
+  ALMANAC_RETURN_IF_ERROR(f.TimeList("exdates", &c.exdates));
+  ALMANAC_RETURN_IF_ERROR(f.String("status", &c.status, 32));
+  ALMANAC_RETURN_IF_ERROR(f.Int("priority", &c.priority));
+  ALMANAC_RETURN_IF_ERROR(f.String("visibility", &c.visibility, 32));
+  ALMANAC_RETURN_IF_ERROR(f.StringList("categories", &c.categories));
+  if (const json* a = f.Get("attendees")) {
+    if (!a->is_array()) return Invalid("attendees must be an array of objects");
+    std::vector<domain::Attendee> list;
+    for (const json& item : *a) {
+      if (!item.is_object()) return Invalid("attendees must be an array of objects");
+      Fields af(item);
+      std::optional<std::string> email, name, role, status;
+      ALMANAC_RETURN_IF_ERROR(af.String("email", &email, 254));
+      ALMANAC_RETURN_IF_ERROR(af.String("name", &name, 256));
+      ALMANAC_RETURN_IF_ERROR(af.String("role", &role, 32));
+      ALMANAC_RETURN_IF_ERROR(af.String("status", &status, 32));
+      Status unknown = af.NoOthers();
+      if (!unknown.ok()) return Invalid("attendees: " + unknown.error().message);
+      if (!email) return Invalid("attendees: every attendee needs an email");
+      list.push_back(domain::Attendee{*email, name.value_or(""), role.value_or("required"),
+                                      status.value_or("needs-action")});
+    }
+    c.attendees = std::move(list);
+  }
+  ALMANAC_RETURN_IF_ERROR(f.NoOthers());
+  return c;
+}
+
+Result<domain::CalendarChange> ReadCalendarChange(const json& body, bool creating) {
+  Fields f(body);
+  domain::CalendarChange c;
+  ALMANAC_RETURN_IF_ERROR(f.String("name", &c.name, 200));
+  ALMANAC_RETURN_IF_ERROR(f.String("color", &c.color, 7));
+  ALMANAC_RETURN_IF_ERROR(f.String("module", &c.module, 32));
+  ALMANAC_RETURN_IF_ERROR(f.String("timezone", &c.timezone, 64));
+  ALMANAC_RETURN_IF_ERROR(f.String("description", &c.description));
+  if (creating) {
+    std::optional<std::string> owner;
+    ALMANAC_RETURN_IF_ERROR(f.String("owner", &owner, 16));
+    if (owner && *owner != "me" && *owner != "organisation") {
+      return Invalid("owner must be \"me\" or \"organisation\"");
+    }
+    c.organisation_owned = owner == "organisation";
+    if (!c.name) return Invalid("name is required");
+  }
+  if (const json* shares = f.Get("shares")) {
+    if (!shares->is_array()) return Invalid("shares must be an array");
+    std::vector<domain::CalendarShare> list;
+    for (const json& item : *shares) {
+      if (!item.is_object()) return Invalid("shares must be an array of objects");
+      Fields sf(item);
+      domain::CalendarShare s;
+      std::optional<int> user;
+      std::optional<std::string> role, level;
+      ALMANAC_RETURN_IF_ERROR(sf.Int("user_id", &user));
+      ALMANAC_RETURN_IF_ERROR(sf.String("role", &role, 16));
+      ALMANAC_RETURN_IF_ERROR(sf.String("level", &level, 16));
+      Status unknown = sf.NoOthers();
+      if (!unknown.ok()) return Invalid("shares: " + unknown.error().message);
+      if (user.has_value() == role.has_value()) {
+        return Invalid("shares: each share names either user_id or role");
+      }
+      if (user) s.user_id = *user;
+      if (role) {
+        s.role = domain::RoleFromName(*role);
+        if (!s.role) return Invalid("shares: role must be admin, manager, member or viewer");
+      }
+      std::optional<domain::ShareLevel> lv = domain::ShareLevelFromName(level.value_or("viewer"));
+      if (!lv) return Invalid("shares: level must be viewer or editor");
+      s.level = *lv;
+      list.push_back(s);
+    }
+    c.shares = std::move(list);
+  }
+  ALMANAC_RETURN_IF_ERROR(f.NoOthers());
+  return c;
+}
+
+// ---- rendering ---------------------------------------------------------------
+
+json UserJson(const domain::User& u) {
+  return json{{"id", u.id},
+              {"username", u.username},
+              {"email", u.email},
+              {"display_name", u.display_name},
+              {"role", domain::RoleName(u.role)},
+              {"timezone", u.timezone},
+              {"disabled", u.disabled}};
+}
+
+json CalendarJson(const domain::CalendarWithAccess& c) {
+  json shares = json::array();
+  for (const domain::CalendarShare& s : c.calendar.shares) {
+    json j{{"level", domain::ShareLevelName(s.level)}};
+    if (s.user_id) j["user_id"] = *s.user_id;
+    if (s.role) j["role"] = domain::RoleName(*s.role);
+    shares.push_back(std::move(j));
+  }
+  json out{{"id", c.calendar.id},
+           {"name", c.calendar.name},
+           {"color", c.calendar.color.empty() ? c.module_color : c.calendar.color},
+           {"module", c.calendar.module},
+           {"module_color", c.module_color},
+           {"timezone", c.calendar.timezone},
+           {"description", c.calendar.description},
+           {"owner", c.calendar.owner_user_id ? json(*c.calendar.owner_user_id) : json(nullptr)},
+           {"access", domain::AccessName(c.access)},
+           {"version", c.calendar.version},
+           {"created_at", Rfc3339(c.calendar.created_at)},
+           {"updated_at", Rfc3339(c.calendar.updated_at)}};
+  if (c.access == domain::Access::kOwner) out["shares"] = std::move(shares);
+  return out;
+}
+
+json AttendeesJson(const std::vector<domain::Attendee>& attendees) {
+  json out = json::array();
+  for (const domain::Attendee& a : attendees) {
+    out.push_back(
+        json{{"email", a.email}, {"name", a.name}, {"role", a.role}, {"status", a.status}});
+  }
+  return out;
+}
+
+json ViewJson(const domain::EventView& v) {
+  json out{{"title", v.title},
+           {"start", v.start},
+           {"end", v.end},
+           {"timezone", v.timezone},
+           {"all_day", v.all_day},
+           {"location", v.location},
+           {"description", v.description},
+           {"status", v.status},
+           {"priority", v.priority},
+           {"visibility", v.visibility},
+           {"categories", v.categories},
+           {"attendees", AttendeesJson(v.attendees)},
+           {"sequence", v.sequence}};
+  if (!v.recurrence_id.empty()) {
+    out["recurrence_id"] = v.recurrence_id;
+  } else {
+    out["rrule"] = v.rrule.empty() ? json(nullptr) : json(v.rrule);
+    out["rdates"] = v.rdates;
+    out["exdates"] = v.exdates;
+  }
+  return out;
+}
+
+json EventJson(const domain::EventDetails& d) {
+  json out = ViewJson(d.master);
+  out["id"] = d.ref.id;
+  out["uid"] = d.ref.uid;
+  out["calendar_id"] = d.ref.calendar_id;
+  out["etag"] = d.ref.etag;
+  out["recurring"] = d.recurring;
+  out["busy_only"] = d.busy_only;
+  out["created_at"] = Rfc3339(d.created_at);
+  out["updated_at"] = Rfc3339(d.updated_at);
+  json overrides = json::array();
+  for (const domain::EventView& v : d.overrides) overrides.push_back(ViewJson(v));
+  out["overrides"] = std::move(overrides);
+  return out;
+}
+
+json RefJson(const domain::EventRef& r) {
+  return json{{"id", r.id}, {"uid", r.uid}, {"etag", r.etag}, {"calendar_id", r.calendar_id}};
+}
+
+json InstancesJson(const domain::InstanceList& list) {
+  json items = json::array();
+  for (const domain::InstanceItem& i : list.items) {
+    json j{{"event_id", i.event_id},
+           {"calendar_id", i.calendar_id},
+           {"uid", i.uid},
+           {"etag", i.etag},
+           {"recurrence_id", i.recurrence_id.empty() ? json(nullptr) : json(i.recurrence_id)},
+           {"title", i.title},
+           {"start", i.start},
+           {"end", i.end},
+           {"timezone", i.timezone},
+           {"all_day", i.all_day},
+           {"recurring", i.recurring},
+           {"overridden", i.overridden},
+           {"busy_only", i.busy_only},
+           {"status", i.status},
+           {"visibility", i.visibility},
+           {"module", i.module},
+           {"color", i.color}};
+    if (!i.busy_only) {
+      j["location"] = i.location;
+      j["description"] = i.description;
+      j["priority"] = i.priority;
+      j["categories"] = i.categories;
+    }
+    items.push_back(std::move(j));
+  }
+  return json{{"items", std::move(items)}, {"truncated", list.truncated}};
+}
+
+json OutcomeJson(const domain::EditOutcome& o) {
+  json out{{"deleted", o.deleted}, {"dropped_overrides", o.dropped_overrides}};
+  out["event"] = o.event ? RefJson(*o.event) : json(nullptr);
+  if (o.created) out["created"] = RefJson(*o.created);
+  return out;
+}
+
+// ---- request helpers ---------------------------------------------------------
+
+Result<Id> ParseId(std::string_view text) {
+  Id id = 0;
+  if (text.empty() || text.size() > 18) return MakeError(Code::kNotFound, "no such resource");
+  for (char c : text) {
+    if (c < '0' || c > '9') return MakeError(Code::kNotFound, "no such resource");
+    id = id * 10 + (c - '0');
+  }
+  return id;
+}
+
+Result<Id> PathId(const Request& req, std::string_view name) { return ParseId(req.Param(name)); }
+
+std::optional<std::string> IfMatch(const Request& req) {
+  std::optional<std::string_view> h = req.Header("If-Match");
+  if (!h) return std::nullopt;
+  std::string_view v = *h;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v == "*") return std::nullopt;
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  return std::string(v);
+}
+
+Result<core::Instant> QueryTime(const Request& req, const char* name) {
+  std::optional<std::string> text = req.Query(name);
+  if (!text) return Invalid(fmt::format("the query needs {}= (RFC 3339 or YYYY-MM-DD)", name));
+  Result<domain::ApiTime> t = domain::ParseApiTime(*text);
+  if (!t.ok()) return Invalid(fmt::format("{}: {}", name, t.error().message));
+  if (t->all_day) return core::Instant::FromUnixSeconds(core::LocalDateTime::FromDate(t->date).seconds());
+  return t->instant;
+}
+
+struct EditTarget {
+  domain::EditScope scope = domain::EditScope::kAll;
+  std::optional<domain::ApiTime> recurrence_id;
+};
+
+Result<EditTarget> ReadEditTarget(const Request& req) {
+  EditTarget t;
+  if (std::optional<std::string> rid = req.Query("recurrence_id")) {
+    Result<domain::ApiTime> parsed = domain::ParseApiTime(*rid);
+    if (!parsed.ok()) return Invalid("recurrence_id: " + parsed.error().message);
+    t.recurrence_id = *parsed;
+    t.scope = domain::EditScope::kThis;
+  }
+  if (std::optional<std::string> scope = req.Query("scope")) {
+    std::optional<domain::EditScope> s = domain::EditScopeFromName(*scope);
+    if (!s) return Invalid("scope must be this, following or all");
+    t.scope = *s;
+  }
+  if (t.scope != domain::EditScope::kAll && !t.recurrence_id) {
+    return Invalid("scope=this and scope=following need recurrence_id=");
+  }
+  return t;
+}
+
+std::string SessionCookie(std::string_view value, std::int64_t max_age, bool secure) {
+  return fmt::format("{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}", kSessionCookie, value,
+                     max_age, secure ? "; Secure" : "");
+}
+
+Response Unauthenticated(std::string_view message) {
+  return ProblemResponse(MakeError(Code::kUnauthenticated, std::string(message)))
+      .With("WWW-Authenticate", "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
+}
+
+bool IsSafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+using AuthedHandler = std::function<Response(Request&, const Principal&)>;
+
+class Api {
+ public:
+  Api(const ApiServices& s, const ApiOptions& o) : s_(s), o_(o) {}
+
+  // Authenticates the caller, then runs `h`.
+  Handler Authed(AuthedHandler h) const {
+    return [this, h = std::move(h)](Request& req) -> Response {
+      Result<Principal> p = Authenticate(req);
+      if (!p.ok()) {
+        if (p.error().code == Code::kUnauthenticated) return Unauthenticated(p.error().message);
+        return Fail(p.error());
+      }
+      return h(req, *p);
+    };
+  }
+
+  Result<Principal> Authenticate(const Request& req) const {
+    if (std::optional<std::string_view> auth = req.Header("Authorization")) {
+      std::string_view a = *auth;
+      if (a.size() > 7 && EqualsIgnoreCase(a.substr(0, 7), "Bearer ")) {
+        return s_.accounts->AuthenticateBearer(a.substr(7));
+      }
+      if (a.size() > 6 && EqualsIgnoreCase(a.substr(0, 6), "Basic ")) {
+        Result<std::string> decoded = core::Base64Decode(a.substr(6));
+        const std::size_t colon = decoded.ok() ? decoded->find(':') : std::string::npos;
+        if (colon == std::string::npos) {
+          return MakeError(Code::kUnauthenticated, "malformed Basic credentials");
+        }
+        return s_.accounts->AuthenticateBasic(decoded->substr(0, colon),
+                                              decoded->substr(colon + 1), req.remote_address());
+      }
+      return MakeError(Code::kUnauthenticated, "unsupported Authorization scheme");
+    }
+    if (std::optional<std::string> cookie = req.Cookie(kSessionCookie)) {
+      ALMANAC_ASSIGN_OR_RETURN(domain::SessionAuth auth,
+                               s_.accounts->AuthenticateSession(*cookie));
+      if (!IsSafeMethod(req.method())) {
+        std::optional<std::string_view> csrf = req.Header("X-CSRF-Token");
+        if (!csrf || !core::ConstantTimeEquals(*csrf, auth.csrf_token)) {
+          return MakeError(Code::kPermissionDenied,
+                           "missing or wrong X-CSRF-Token header for a session request");
+        }
+      }
+      return auth.principal;
+    }
+    return MakeError(Code::kUnauthenticated, "sign in, or send a bearer token");
+  }
+
+  void Register(Router& r) {
+    r.Add("GET", "/healthz", [this](Request&) {
+      Status s = s_.store->Read([](domain::StoreTx& tx) -> Status {
+        return tx.ListOrganisations().status();
+      });
+      if (!s.ok()) return Fail(s);
+      return JsonOk(json{{"status", "ok"}});
+    });
+    r.Add("GET", "/api/v1/openapi.json", [this](Request&) {
+      return Response::Json(200, o_.openapi_json);
+    });
+
+    r.Add("POST", "/api/v1/session", [this](Request& req) -> Response {
+      Result<json> body = ParseBody(req, o_);
+      if (!body.ok()) return Fail(body.error());
+      Fields f(*body);
+      std::optional<std::string> username, password;
+      Status s = f.String("username", &username, 256);
+      if (s.ok()) s = f.String("password", &password, 1024);
+      if (s.ok()) s = f.NoOthers();
+      if (s.ok() && (!username || !password)) s = Invalid("username and password are required");
+      if (!s.ok()) return Fail(s);
+      Result<domain::LoginResult> login =
+          s_.accounts->Login(*username, *password, req.remote_address());
+      if (!login.ok()) {
+        Response resp = Fail(login.error());
+        if (login.error().code == Code::kRateLimited) resp.AddHeader("Retry-After", "60");
+        return resp;
+      }
+      Result<domain::User> user = s_.accounts->GetUser(login->principal, login->principal.user_id);
+      if (!user.ok()) return Fail(user.error());
+      const std::int64_t max_age = login->expires_at - s_.clock->Now();
+      return JsonOk(json{{"user", UserJson(*user)},
+                         {"csrf_token", login->csrf_token},
+                         {"expires_at", Rfc3339(login->expires_at)}})
+          .With("Set-Cookie", SessionCookie(login->session_token, max_age, o_.secure_cookies))
+          .With("Cache-Control", "no-store");
+    });
+    r.Add("DELETE", "/api/v1/session", [this](Request& req) -> Response {
+      if (std::optional<std::string> cookie = req.Cookie(kSessionCookie)) {
+        Result<domain::SessionAuth> auth = s_.accounts->AuthenticateSession(*cookie);
+        if (auth.ok()) {
+          std::optional<std::string_view> csrf = req.Header("X-CSRF-Token");
+          if (!csrf || !core::ConstantTimeEquals(*csrf, auth->csrf_token)) {
+            return Fail(MakeError(Code::kPermissionDenied, "missing or wrong X-CSRF-Token header"));
+          }
+          Status s = s_.accounts->Logout(*cookie);
+          if (!s.ok()) return Fail(s);
+        }
+      }
+      return Response::NoContent().With("Set-Cookie", SessionCookie("", 0, o_.secure_cookies));
+    });
+
+    r.Add("GET", "/api/v1/me", Authed([this](Request&, const Principal& p) -> Response {
+      Result<domain::User> u = s_.accounts->GetUser(p, p.user_id);
+      if (!u.ok()) return Fail(u.error());
+      return JsonOk(UserJson(*u));
+    }));
+    r.Add("GET", "/api/v1/users", Authed([this](Request&, const Principal& p) -> Response {
+      Result<std::vector<domain::User>> users = s_.accounts->ListUsers(p);
+      if (!users.ok()) return Fail(users.error());
+      json items = json::array();
+      for (const domain::User& u : *users) items.push_back(UserJson(u));
+      return JsonOk(json{{"items", std::move(items)}});
+    }));
+    r.Add("POST", "/api/v1/users", Authed([this](Request& req, const Principal& p) -> Response {
+      Result<json> body = ParseBody(req, o_);
+      if (!body.ok()) return Fail(body.error());
+      Fields f(*body);
+      std::optional<std::string> username, email, display_name, role, password, timezone;
+      Status s = f.String("username", &username, 64);
+      if (s.ok()) s = f.String("email", &email, 254);
+      if (s.ok()) s = f.String("display_name", &display_name, 200);
+      if (s.ok()) s = f.String("role", &role, 16);
+      if (s.ok()) s = f.String("password", &password, 1024);
+      if (s.ok()) s = f.String("timezone", &timezone, 64);
+      if (s.ok()) s = f.NoOthers();
+      if (!s.ok()) return Fail(s);
+      domain::NewUser n;
+      n.username = username.value_or("");
+      n.email = email.value_or("");
+      n.display_name = display_name.value_or("");
+      std::optional<domain::Role> r = domain::RoleFromName(role.value_or("member"));
+      if (!r) return Fail(Invalid("role must be admin, manager, member or viewer"));
+      n.role = *r;
+      n.password = password.value_or("");
+      n.timezone = timezone.value_or("UTC");
+      Result<domain::User> u = s_.accounts->CreateUserAsAdmin(p, n);
+      if (!u.ok()) return Fail(u.error());
+      return JsonOk(UserJson(*u), 201);
+    }));
+
+    r.Add("GET", "/api/v1/tokens", Authed([this](Request&, const Principal& p) -> Response {
+      Result<std::vector<domain::ApiTokenRecord>> tokens = s_.accounts->ListApiTokens(p);
+      if (!tokens.ok()) return Fail(tokens.error());
+      json items = json::array();
+      for (const domain::ApiTokenRecord& t : *tokens) {
+        items.push_back(json{
+            {"id", t.id},
+            {"name", t.name},
+            {"created_at", Rfc3339(t.created_at)},
+            {"last_used_at", t.last_used_at ? json(Rfc3339(*t.last_used_at)) : json(nullptr)},
+            {"revoked_at", t.revoked_at ? json(Rfc3339(*t.revoked_at)) : json(nullptr)}});
+      }
+      return JsonOk(json{{"items", std::move(items)}});
+    }));
+    r.Add("POST", "/api/v1/tokens", Authed([this](Request& req, const Principal& p) -> Response {
+      Result<json> body = ParseBody(req, o_);
+      if (!body.ok()) return Fail(body.error());
+      Fields f(*body);
+      std::optional<std::string> name;
+      Status s = f.String("name", &name, 200);
+      if (s.ok()) s = f.NoOthers();
+      if (!s.ok()) return Fail(s);
+      Result<domain::CreatedToken> t = s_.accounts->CreateApiToken(p, name.value_or(""));
+      if (!t.ok()) return Fail(t.error());
+      return JsonOk(json{{"id", t->record.id}, {"name", t->record.name}, {"token", t->token}},
+                    201)
+          .With("Cache-Control", "no-store");
+    }));
+    r.Add("DELETE", "/api/v1/tokens/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Status s = s_.accounts->RevokeApiToken(p, *id);
+            if (!s.ok()) return Fail(s);
+            return Response::NoContent();
+          }));
+
+    r.Add("GET", "/api/v1/modules", Authed([this](Request&, const Principal& p) -> Response {
+      Result<std::vector<domain::Module>> modules = s_.calendars->ListModules(p);
+      if (!modules.ok()) return Fail(modules.error());
+      json items = json::array();
+      for (const domain::Module& m : *modules) {
+        items.push_back(json{{"key", m.key}, {"name", m.name}, {"color", m.color}});
+      }
+      return JsonOk(json{{"items", std::move(items)}});
+    }));
+    r.Add("PUT", "/api/v1/modules/{key}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Fields f(*body);
+            std::optional<std::string> name, color;
+            Status s = f.String("name", &name, 100);
+            if (s.ok()) s = f.String("color", &color, 7);
+            if (s.ok()) s = f.NoOthers();
+            if (!s.ok()) return Fail(s);
+            domain::Module m{std::string(req.Param("key")), name.value_or(""),
+                             color.value_or("")};
+            s = s_.calendars->PutModule(p, m);
+            if (!s.ok()) return Fail(s);
+            return JsonOk(json{{"key", m.key}, {"name", m.name}, {"color", m.color}});
+          }));
+
+    r.Add("GET", "/api/v1/calendars", Authed([this](Request&, const Principal& p) -> Response {
+      Result<std::vector<domain::CalendarWithAccess>> cals = s_.calendars->List(p);
+      if (!cals.ok()) return Fail(cals.error());
+      json items = json::array();
+      for (const domain::CalendarWithAccess& c : *cals) items.push_back(CalendarJson(c));
+      return JsonOk(json{{"items", std::move(items)}});
+    }));
+    r.Add("POST", "/api/v1/calendars", Authed([this](Request& req, const Principal& p) -> Response {
+      Result<json> body = ParseBody(req, o_);
+      if (!body.ok()) return Fail(body.error());
+      Result<domain::CalendarChange> change = ReadCalendarChange(*body, true);
+      if (!change.ok()) return Fail(change.error());
+      Result<domain::CalendarWithAccess> c = s_.calendars->Create(p, *change);
+      if (!c.ok()) return Fail(c.error());
+      return JsonOk(CalendarJson(*c), 201)
+          .With("Location", fmt::format("/api/v1/calendars/{}", c->calendar.id));
+    }));
+    r.Add("GET", "/api/v1/calendars/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<domain::CalendarWithAccess> c = s_.calendars->Get(p, *id);
+            if (!c.ok()) return Fail(c.error());
+            return JsonOk(CalendarJson(*c));
+          }));
+    r.Add("PATCH", "/api/v1/calendars/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Result<domain::CalendarChange> change = ReadCalendarChange(*body, false);
+            if (!change.ok()) return Fail(change.error());
+            Result<domain::CalendarWithAccess> c = s_.calendars->Update(p, *id, *change);
+            if (!c.ok()) return Fail(c.error());
+            return JsonOk(CalendarJson(*c));
+          }));
+    r.Add("DELETE", "/api/v1/calendars/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Status s = s_.calendars->Delete(p, *id);
+            if (!s.ok()) return Fail(s);
+            return Response::NoContent();
+          }));
+    r.Add("POST", "/api/v1/calendars/{id}/feed",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<std::string> token = s_.calendars->RotateFeedToken(p, *id);
+            if (!token.ok()) return Fail(token.error());
+            return JsonOk(json{{"token", *token},
+                               {"ics_url", fmt::format("/feeds/{}.ics", *token)},
+                               {"json_url", fmt::format("/feeds/{}.json", *token)}},
+                          201)
+                .With("Cache-Control", "no-store");
+          }));
+    r.Add("POST", "/api/v1/calendars/{id}/events",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Result<domain::EventChange> change = ReadEventChange(*body);
+            if (!change.ok()) return Fail(change.error());
+            Result<domain::EventRef> ref = s_.events->Create(p, *id, *change);
+            if (!ref.ok()) return Fail(ref.error());
+            return JsonOk(RefJson(*ref), 201)
+                .With("Location", fmt::format("/api/v1/events/{}", ref->id))
+                .With("ETag", fmt::format("\"{}\"", ref->etag));
+          }));
+    r.Add("GET", "/api/v1/calendars/{id}/export.ics",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<std::string> ics = s_.events->Export(p, *id);
+            if (!ics.ok()) return Fail(ics.error());
+            return Response::Text(200, std::move(ics).value())
+                .With("Content-Type", "text/calendar; charset=utf-8");
+          }));
+    r.Add("POST", "/api/v1/calendars/{id}/import",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            std::optional<std::string_view> type = req.Header("Content-Type");
+            if (!type || !EqualsIgnoreCase(type->substr(0, type->find(';')), "text/calendar")) {
+              return Fail(MakeError(Code::kUnsupportedMediaType,
+                                    "send the calendar as text/calendar"));
+            }
+            Result<domain::ImportReport> report = s_.events->Import(p, *id, req.body());
+            if (!report.ok()) return Fail(report.error());
+            return JsonOk(json{{"created", report->created},
+                               {"updated", report->updated},
+                               {"warnings", report->warnings}});
+          }));
+
+    r.Add("GET", "/api/v1/events", Authed([this](Request& req, const Principal& p) -> Response {
+      domain::InstanceQuery q;
+      Result<core::Instant> from = QueryTime(req, "from");
+      if (!from.ok()) return Fail(from.error());
+      Result<core::Instant> to = QueryTime(req, "to");
+      if (!to.ok()) return Fail(to.error());
+      q.from = *from;
+      q.to = *to;
+      for (const std::string& c : req.QueryAll("calendar")) {
+        Result<Id> id = ParseId(c);
+        if (!id.ok()) return Fail(Invalid("calendar must be a calendar id"));
+        q.calendar_ids.push_back(*id);
+      }
+      q.modules = req.QueryAll("module");
+      q.text = req.Query("q").value_or("");
+      if (std::optional<std::string> limit = req.Query("limit")) {
+        const int n = std::atoi(limit->c_str());
+        if (n < 1 || n > 10'000) return Fail(Invalid("limit must be 1-10000"));
+        q.limit = static_cast<std::size_t>(n);
+      }
+      Result<domain::InstanceList> list = s_.events->List(p, q);
+      if (!list.ok()) return Fail(list.error());
+      return JsonOk(InstancesJson(*list));
+    }));
+    r.Add("GET", "/api/v1/events/{id}", Authed([this](Request& req, const Principal& p) -> Response {
+      Result<Id> id = PathId(req, "id");
+      if (!id.ok()) return Fail(id.error());
+      Result<domain::EventDetails> d = s_.events->Get(p, *id);
+      if (!d.ok()) return Fail(d.error());
+      return JsonOk(EventJson(*d)).With("ETag", fmt::format("\"{}\"", d->ref.etag));
+    }));
+    r.Add("PATCH", "/api/v1/events/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<EditTarget> target = ReadEditTarget(req);
+            if (!target.ok()) return Fail(target.error());
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Result<domain::EventChange> change = ReadEventChange(*body);
+            if (!change.ok()) return Fail(change.error());
+            Result<domain::EditOutcome> out = s_.events->Update(
+                p, *id, target->scope, target->recurrence_id, *change, IfMatch(req));
+            if (!out.ok()) return Fail(out.error());
+            Response resp = JsonOk(OutcomeJson(*out));
+            if (out->event) resp.AddHeader("ETag", fmt::format("\"{}\"", out->event->etag));
+            return resp;
+          }));
+    r.Add("DELETE", "/api/v1/events/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<EditTarget> target = ReadEditTarget(req);
+            if (!target.ok()) return Fail(target.error());
+            Result<domain::EditOutcome> out =
+                s_.events->Delete(p, *id, target->scope, target->recurrence_id, IfMatch(req));
+            if (!out.ok()) return Fail(out.error());
+            if (out->deleted) return Response::NoContent();
+            return JsonOk(OutcomeJson(*out));
+          }));
+
+    r.Add("GET", "/feeds/{file}", [this](Request& req) -> Response {
+      std::string_view file = req.Param("file");
+      if (file.ends_with(".ics")) {
+        Result<std::string> ics = s_.events->FeedIcs(file.substr(0, file.size() - 4));
+        if (!ics.ok()) return Fail(ics.error());
+        return Response::Text(200, std::move(ics).value())
+            .With("Content-Type", "text/calendar; charset=utf-8")
+            .With("Cache-Control", "private, max-age=300");
+      }
+      if (file.ends_with(".json")) {
+        const core::Instant now = s_.clock->Now();
+        core::Instant from = now - 30 * core::kSecondsPerDay;
+        core::Instant to = now + 365 * core::kSecondsPerDay;
+        if (req.Query("from")) {
+          Result<core::Instant> f = QueryTime(req, "from");
+          if (!f.ok()) return Fail(f.error());
+          from = *f;
+        }
+        if (req.Query("to")) {
+          Result<core::Instant> t = QueryTime(req, "to");
+          if (!t.ok()) return Fail(t.error());
+          to = *t;
+        }
+        Result<domain::InstanceList> list =
+            s_.events->FeedInstances(file.substr(0, file.size() - 5), from, to);
+        if (!list.ok()) return Fail(list.error());
+        return JsonOk(InstancesJson(*list)).With("Cache-Control", "private, max-age=300");
+      }
+      return Fail(MakeError(Code::kNotFound, "no such feed"));
+    });
+  }
+
+ private:
+  ApiServices s_;
+  ApiOptions o_;
+};
+
+}  // namespace
+
+void RegisterApi(Router& router, const ApiServices& services, const ApiOptions& options) {
+  // The Api object lives as long as the handlers that capture it.
+  auto api = std::make_shared<Api>(services, options);
+  api->Register(router);
+  // The handlers capture the Api by pointer; this no-op middleware owns it,
+  // so it lives exactly as long as the router.
+  router.Use([api](Request&) -> std::optional<Response> { return std::nullopt; });
+}
+
+}  // namespace almanac::http
