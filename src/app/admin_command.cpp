@@ -129,6 +129,29 @@ int TokenCreate(const StorageFlags& flags, const std::string& username, const st
   return 0;
 }
 
+int CalendarAdd(const StorageFlags& flags, const std::string& name, const std::string& username,
+                const std::string& timezone, const std::string& module) {
+  Result<std::unique_ptr<Runtime>> rt = Open(flags);
+  if (!rt.ok()) return ReportStatus(rt.status());
+  domain::User user;
+  Status s = (*rt)->store->Read([&](domain::StoreTx& tx) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(user, tx.GetUserByUsername(username));
+    return OkStatus();
+  });
+  if (!s.ok()) return ReportStatus(s);
+  domain::CalendarChange change;
+  change.name = name;
+  if (!timezone.empty()) change.timezone = timezone;
+  if (!module.empty()) change.module = module;
+  Result<domain::CalendarWithAccess> cal =
+      (*rt)->calendars->Create(domain::PrincipalOf(user), change);
+  if (!cal.ok()) return ReportStatus(cal.status());
+  std::printf("%lld\n", static_cast<long long>(cal->calendar.id));
+  std::fprintf(stderr, "calendar \"%s\" (id %lld) created for %s\n", name.c_str(),
+               static_cast<long long>(cal->calendar.id), username.c_str());
+  return 0;
+}
+
 int Import(const StorageFlags& flags, const std::string& file, domain::Id calendar_id,
            bool no_replace) {
   std::ifstream in(file, std::ios::binary);
@@ -234,6 +257,25 @@ void AddAdminCommands(CLI::App& app, int* exit_code) {
   token_create->add_option("--name", ta->name, "What the token is for");
   token_create->callback(
       [ta, exit_code] { *exit_code = TokenCreate(ta->storage, ta->username, ta->name); });
+
+  // calendar add NAME --user USERNAME
+  CLI::App* calendar = app.add_subcommand("calendar", "Calendars");
+  calendar->require_subcommand(1);
+  struct CalendarArgs {
+    StorageFlags storage;
+    std::string name, username, timezone, module;
+  };
+  auto ca = std::make_shared<CalendarArgs>();
+  CLI::App* calendar_add =
+      calendar->add_subcommand("add", "Create a calendar owned by a user; prints its id");
+  AddStorageFlags(calendar_add, &ca->storage);
+  calendar_add->add_option("NAME", ca->name, "Calendar name")->required();
+  calendar_add->add_option("--user", ca->username, "Owner's username")->required();
+  calendar_add->add_option("--timezone", ca->timezone, "IANA time zone of the calendar");
+  calendar_add->add_option("--module", ca->module, "Module key (default coordination)");
+  calendar_add->callback([ca, exit_code] {
+    *exit_code = CalendarAdd(ca->storage, ca->name, ca->username, ca->timezone, ca->module);
+  });
 
   // import FILE --calendar ID
   struct ImportArgs {

@@ -1,4 +1,4 @@
-// Operator subcommands on the data: `org add`, `user add`, `token create`,
+// Operator subcommands on the data: `org add`, `user add`, `token create`, `calendar add`,
 // `import`, `export`. Each takes --data / --db / --config like `serve` and
 // works while a server runs on the same data (the database serialises
 // writers; SQLite in WAL mode lets both in).
