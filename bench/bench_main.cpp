@@ -17,8 +17,8 @@ int Usage() {
                "  almanac_bench expand SUITE [--reps R] [--min-time S] [--only NAME]\n"
                "                             [--engine almanac|libical|both] [--expected FILE]\n"
                "                             [--clock cpu|wall]\n"
-               "  almanac_bench ics FILE [--reps R] [--engine almanac|libical|both] "
-               "[--clock cpu|wall]\n");
+               "  almanac_bench ics FILE [--reps R] [--rounds N] [--warmup W]\n"
+               "                         [--engine almanac|libical|both] [--clock cpu|wall]\n");
   return 2;
 }
 

@@ -14,7 +14,8 @@ namespace almanac::bench {
 //                            [--clock cpu|wall]
 int RunExpandCommand(const std::vector<std::string>& args);
 
-// almanac_bench ics FILE [--reps R] [--engine almanac|libical|both] [--clock cpu|wall]
+// almanac_bench ics FILE [--reps R] [--rounds N] [--warmup W]
+//                        [--engine almanac|libical|both] [--clock cpu|wall]
 int RunIcsCommand(const std::vector<std::string>& args, const std::string& self_exe);
 
 // The hidden child half of `ics`: measures one engine in a fresh process so

@@ -7,11 +7,14 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
+#include <utility>
+#include <memory>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "ical/internal/utf8.h"
 #include "ical/rrule.h"
 #include "ical/values.h"
 
@@ -137,7 +140,7 @@ struct PropInfo {
 
 constexpr std::uint16_t kDateOrTime = TypeBit(ValueType::kDate) | TypeBit(ValueType::kDateTime);
 
-// Sorted by name (for the first-letter index).
+// Sorted by name.
 constexpr PropInfo kProps[] = {
     {"ACTION", kAction, ValueType::kText, 0, 0},
     {"ATTACH", kAttach, ValueType::kUri, TypeBit(ValueType::kBinary), 0},
@@ -195,27 +198,79 @@ constexpr PropInfo kProps[] = {
 };
 constexpr std::size_t kNumPropInfos = sizeof(kProps) / sizeof(kProps[0]);
 
-struct LetterIndex {
-  std::array<std::uint8_t, 27> begin{};  // kProps[begin[l] .. begin[l+1]) start with 'A'+l
-  constexpr LetterIndex() {
-    std::size_t k = 0;
-    for (int l = 0; l < 26; ++l) {
-      begin[l] = static_cast<std::uint8_t>(k);
-      while (k < kNumPropInfos && kProps[k].name[0] == 'A' + l) ++k;
+// kProps by name length, so that FindProp compares a name only with the
+// entries of its length, each with a memcmp of constant size (inlined).
+constexpr std::size_t kMaxPropNameLength = 16;
+constexpr std::size_t kMaxPropsPerLength = 12;
+
+struct LengthIndex {
+  std::array<std::array<std::uint8_t, kMaxPropsPerLength>, kMaxPropNameLength + 1> ids{};
+  std::array<std::uint8_t, kMaxPropNameLength + 1> count{};
+  constexpr LengthIndex() {
+    for (std::size_t k = 0; k < kNumPropInfos; ++k) {
+      const std::size_t len = kProps[k].name.size();
+      ids[len][count[len]++] = static_cast<std::uint8_t>(k);
     }
-    begin[26] = static_cast<std::uint8_t>(k);
   }
 };
-constexpr LetterIndex kLetterIndex;
-
-// REQUIRES: `name` upper-cased.
-const PropInfo* FindProp(std::string_view name) {
-  if (name.empty() || name[0] < 'A' || name[0] > 'Z') return nullptr;
-  const int l = name[0] - 'A';
-  for (std::size_t k = kLetterIndex.begin[l]; k < kLetterIndex.begin[l + 1]; ++k) {
-    if (kProps[k].name == name) return &kProps[k];
+constexpr LengthIndex kLengthIndex;
+static_assert([] {
+  for (const PropInfo& info : kProps) {
+    if (info.name.size() > kMaxPropNameLength) return false;
   }
-  return nullptr;
+  for (std::uint8_t c : kLengthIndex.count) {
+    if (c > kMaxPropsPerLength) return false;
+  }
+  return true;
+}());
+
+// a[0, L) == b[0, L) with at most four loads per side (two overlapping
+// words), which compilers do not always make of a memcmp.
+template <std::size_t L>
+bool EqualOctets(const char* a, const char* b) {
+  static_assert(L >= 1 && L <= 16);
+  const auto load = [](const char* p, auto word) {
+    std::memcpy(&word, p, sizeof word);
+    return word;
+  };
+  if constexpr (L >= 8) {
+    return load(a, std::uint64_t{}) == load(b, std::uint64_t{}) &&
+           load(a + L - 8, std::uint64_t{}) == load(b + L - 8, std::uint64_t{});
+  } else if constexpr (L >= 4) {
+    return load(a, std::uint32_t{}) == load(b, std::uint32_t{}) &&
+           load(a + L - 4, std::uint32_t{}) == load(b + L - 4, std::uint32_t{});
+  } else if constexpr (L >= 2) {
+    return load(a, std::uint16_t{}) == load(b, std::uint16_t{}) && a[L - 1] == b[L - 1];
+  } else {
+    return a[0] == b[0];
+  }
+}
+
+template <std::size_t L>
+const PropInfo* FindPropOfLength(const char* name) {
+  if constexpr (L == 0) {
+    return nullptr;
+  } else {
+    for (std::size_t j = 0; j < kLengthIndex.count[L]; ++j) {
+      const PropInfo& info = kProps[kLengthIndex.ids[L][j]];
+      if (EqualOctets<L>(name, info.name.data())) return &info;
+    }
+    return nullptr;
+  }
+}
+
+template <std::size_t... L>
+const PropInfo* FindPropByLength(std::string_view name, std::index_sequence<L...>) {
+  const PropInfo* found = nullptr;
+  // One of the fold's terms matches name.size(); the others are skipped.
+  (void)((name.size() == L ? (found = FindPropOfLength<L>(name.data()), true) : false) || ...);
+  return found;
+}
+
+// The known property called `name`, or null. REQUIRES: `name` upper-cased.
+const PropInfo* FindProp(std::string_view name) {
+  if (name.size() > kMaxPropNameLength) return nullptr;
+  return FindPropByLength(name, std::make_index_sequence<kMaxPropNameLength + 1>());
 }
 
 constexpr std::uint64_t Mask(std::initializer_list<Prop> props) {
@@ -300,35 +355,6 @@ constexpr std::array<std::uint8_t, 256> kOctetClass = [] {
 
 std::uint8_t ClassOf(char c) { return kOctetClass[static_cast<unsigned char>(c)]; }
 
-// For each octet that starts a multi-octet UTF-8 sequence (RFC 3629 §4): the
-// sequence length and the range allowed for the second octet, which is what
-// rules out overlong forms (E0, F0), surrogates (ED) and code points above
-// U+10FFFF (F4). len == 0: not a valid lead octet.
-struct Utf8Lead {
-  std::uint8_t len;
-  std::uint8_t lo;
-  std::uint8_t hi;
-};
-
-constexpr std::array<Utf8Lead, 256> kUtf8Lead = [] {
-  std::array<Utf8Lead, 256> t{};
-  // Every field is set explicitly: g++ 12 drops default member initializers
-  // of array elements in constant evaluation.
-  for (int c = 0; c < 256; ++c) {
-    const std::uint8_t len = c >= 0xC2 && c <= 0xDF   ? 2
-                             : c >= 0xE0 && c <= 0xEF ? 3
-                             : c >= 0xF0 && c <= 0xF4 ? 4
-                                                      : 0;
-    t[c] = Utf8Lead{len, 0x80, 0xBF};
-  }
-  t[0xE0].lo = 0xA0;
-  t[0xED].hi = 0x9F;
-  t[0xF0].lo = 0x90;
-  t[0xF4].hi = 0x8F;
-  return t;
-}();
-
-bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 bool IsControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7F; }
 
 // How many of the kBlock octets at `p` are ASCII other than a control
@@ -405,14 +431,12 @@ ScanResult ScanLine(std::string_view s, std::size_t* where) {
     }
     // A run of multi-octet sequences (a word of non-Latin text).
     do {
-      const Utf8Lead lead = kUtf8Lead[p[i]];
-      if (lead.len == 0 || n - i < lead.len || p[i + 1] < lead.lo || p[i + 1] > lead.hi ||
-          (lead.len >= 3 && !IsContinuation(p[i + 2])) ||
-          (lead.len == 4 && !IsContinuation(p[i + 3]))) {
+      const std::size_t len = internal::Utf8SequenceLength(p + i, n - i);
+      if (len == 0) {
         *where = i;
         return ScanResult::kBadUtf8;
       }
-      i += lead.len;
+      i += len;
     } while (i < n && p[i] >= 0x80);
   }
 }
@@ -453,6 +477,56 @@ std::string_view TrimTrailingWsp(std::string_view s) {
   return s;
 }
 
+// Makes the empty string *dst a copy of `s`, constructed in place: one
+// allocation of exactly the needed size (none for short text), no temporary
+// to move from. assign() would go through the general replace path and round
+// the capacity of a 16-29 octet value up to 30.
+void SetNew(std::string* dst, std::string_view s) {
+  std::destroy_at(dst);  // trivial for an empty string
+  try {
+    std::construct_at(dst, s.data(), s.size());
+  } catch (...) {
+    std::construct_at(dst);  // keep *dst a valid (empty) string for unwinding
+    throw;
+  }
+}
+
+// s == lit, compared a word at a time.
+template <std::size_t N>
+bool IsLiteral(std::string_view s, const char (&lit)[N]) {
+  return s.size() == N - 1 && EqualOctets<N - 1>(s.data(), lit);
+}
+
+// BEGIN or END, in any case (RFC 5545 §2: names are case-insensitive).
+bool IsBeginOrEnd(std::string_view name) {
+  // c & 0xDF maps a lower-case ASCII letter to its upper case and maps no
+  // other octet onto an upper-case letter.
+  const auto up = [&](std::size_t k) { return static_cast<char>(name[k] & 0xDF); };
+  if (name.size() == 3) return up(0) == 'E' && up(1) == 'N' && up(2) == 'D';
+  return name.size() == 5 && up(0) == 'B' && up(1) == 'E' && up(2) == 'G' && up(3) == 'I' &&
+         up(4) == 'N';
+}
+
+// The number of ';' in s before its first ':' (or in all of s without one).
+std::size_t CountSemicolonsBeforeColon(std::string_view s) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // 16 octets at a time while a whole block is left.
+  for (; s.size() - i >= 16; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    auto semis = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(';'))));
+    const auto colons =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+    if (colons != 0) semis &= (colons & (0u - colons)) - 1;  // those before the first ':'
+    for (; semis != 0; semis &= semis - 1) ++count;
+    if (colons != 0) return count;
+  }
+#endif
+  for (; i < s.size() && s[i] != ':'; ++i) count += s[i] == ';' ? 1 : 0;
+  return count;
+}
+
 std::string Q(std::string_view s) {
   std::string out = "\"";
   out += ShortForMessage(s);
@@ -463,12 +537,45 @@ std::string Q(std::string_view s) {
 // ---------------------------------------------------------------------------
 // The parser.
 
+// The properties whose first occurrence CheckComponent looks at, and their
+// slot in Frame::first.
+enum Tracked : std::uint8_t { kTrackDtstart, kTrackDtend, kTrackDue, kTrackDuration, kTrackAction };
+constexpr int kNumTracked = 5;
+
+constexpr int TrackedSlot(Prop id) {
+  switch (id) {
+    case kDtstart:
+      return kTrackDtstart;
+    case kDtend:
+      return kTrackDtend;
+    case kDue:
+      return kTrackDue;
+    case kDuration:
+      return kTrackDuration;
+    case kAction:
+      return kTrackAction;
+    default:
+      return -1;
+  }
+}
+
 struct Frame {
   Component comp;
   Kind kind = Kind::kOther;
   std::uint64_t seen = 0;  // Prop bits seen so far
   int tz_rules = 0;        // STANDARD/DAYLIGHT children (VTIMEZONE)
+  // Index in comp.properties of the first property of each Tracked kind;
+  // valid when its Prop bit is in `seen`. Saves CheckComponent a search by
+  // name (Component::Find) per rule.
+  std::array<std::uint32_t, kNumTracked> first{};
 };
+
+// The first property `id` of the component, like f.comp.Find(name), or null.
+// REQUIRES: TrackedSlot(id) >= 0.
+const Property* First(const Frame& f, Prop id) {
+  if ((f.seen & Bit(id)) == 0) return nullptr;
+  return &f.comp.properties[f.first[static_cast<std::size_t>(TrackedSlot(id))]];
+}
 
 // Once-per-input warnings.
 enum Once : unsigned {
@@ -498,6 +605,10 @@ class Parser {
     if (in_.size() == pos_) {
       ALMANAC_RETURN_IF_ERROR(Deviation(1, "empty input"));
     }
+    // One vectorised pass over the whole input instead of a UTF-8 and
+    // control-character scan of each logical line; inputs that fail it get
+    // the per-line scan, which names the line and octet.
+    clean_input_ = internal::IsCleanStream(in_);
     std::string_view line;
     int line_no = 0;
     while (pos_ < in_.size()) {
@@ -617,6 +728,8 @@ class Parser {
       if (first.size() > max) return LineTooLong(*line_no);
       *line = first;
     }
+    // A clean input (see Run) has no line that the scan could reject.
+    if (clean_input_) return OkStatus();
     std::size_t where = 0;
     ScanResult r = ScanLine(*line, &where);
     if (r == ScanResult::kOk) return OkStatus();
@@ -673,9 +786,7 @@ class Parser {
     }
     if (lower) NoteOnce(kOnceLowerCase, line_no, "lower-case name " + Q(raw_name));
 
-    if (EqualsIgnoreCase(raw_name, "BEGIN") || EqualsIgnoreCase(raw_name, "END")) {
-      return HandleBeginEnd(line, i, raw_name.size() == 5, line_no);
-    }
+    if (IsBeginOrEnd(raw_name)) return HandleBeginEnd(line, i, raw_name.size() == 5, line_no);
     if (stack_.empty()) {
       return Malformed(line_no, "property " + Q(raw_name) + " outside of any component");
     }
@@ -688,22 +799,22 @@ class Parser {
     // an error ends the parse, a dropped line is popped again.
     Frame& f = stack_.back();
     Property& prop = f.comp.properties.emplace_back();
-    prop.name.assign(raw_name);
+    SetNew(&prop.name, raw_name);
     if (lower) ToUpperAscii(&prop.name);
     prop.line = line_no;
     bool dropped = false;
+    value_param_ = -1;
+    tzid_param_ = -1;
     if (line[i] == ';') {
       // An upper bound unless a quoted value holds ':' (then growth is normal).
-      const std::size_t colon = line.find(':', i);
-      const std::string_view head = line.substr(i, colon - i);
-      prop.params.reserve(static_cast<std::size_t>(std::count(head.begin(), head.end(), ';')));
+      prop.params.reserve(CountSemicolonsBeforeColon(line.substr(i)));
     }
     ALMANAC_RETURN_IF_ERROR(ParseParams(line, &i, &prop, line_no, &dropped));
     if (dropped) {
       f.comp.properties.pop_back();
       return OkStatus();
     }
-    prop.value.assign(line.substr(i + 1));
+    SetNew(&prop.value, line.substr(i + 1));
 
     const PropInfo* info = FindProp(prop.name);
     if (info != nullptr) {
@@ -712,6 +823,13 @@ class Parser {
         ALMANAC_RETURN_IF_ERROR(Deviation(
             line_no, f.comp.name + ": " + prop.name + " may appear only once (first at line " +
                          std::to_string(first != nullptr ? first->line : 0) + ")"));
+      }
+      if ((f.seen & Bit(info->id)) == 0) {
+        const int slot = TrackedSlot(info->id);
+        if (slot >= 0) {
+          f.first[static_cast<std::size_t>(slot)] =
+              static_cast<std::uint32_t>(f.comp.properties.size() - 1);
+        }
       }
       f.seen |= Bit(info->id);
       ALMANAC_RETURN_IF_ERROR(Validate(*info, &prop, f));
@@ -755,8 +873,14 @@ class Parser {
       }
       if (lower) NoteOnce(kOnceLowerCase, line_no, "lower-case name " + Q(pname));
       Parameter& param = prop->params.emplace_back();
-      param.name.assign(pname);
+      SetNew(&param.name, pname);
       if (lower) ToUpperAscii(&param.name);
+      // Names are upper-cased, so this is FindParam's case-insensitive match.
+      if (IsLiteral(param.name, "VALUE") && value_param_ < 0) {
+        value_param_ = static_cast<int>(prop->params.size() - 1);
+      } else if (IsLiteral(param.name, "TZID") && tzid_param_ < 0) {
+        tzid_param_ = static_cast<int>(prop->params.size() - 1);
+      }
       if (i == n) {
         *dropped = lenient_;
         return Malformed(line_no, prop->name + ": missing ':' after the parameters");
@@ -799,7 +923,7 @@ class Parser {
                 prop->name + ": '\"' inside the unquoted value of parameter " + param.name));
           }
           if ((value_seen & kCaret) == 0) {
-            v.assign(line.data() + s, i - s);
+            SetNew(&v, line.substr(s, i - s));
           } else {
             AppendCaretDecoded(line.substr(s, i - s), &v);
           }
@@ -949,8 +1073,7 @@ class Parser {
 
   Status CheckComponent(std::size_t index) {
     const Frame& f = stack_[index];
-    const Component& c = f.comp;
-    const int line = c.line;
+    const int line = f.comp.line;
     switch (f.kind) {
       case Kind::kVCalendar:
         ALMANAC_RETURN_IF_ERROR(Require(f, kProdid, "PRODID"));
@@ -966,11 +1089,11 @@ class Parser {
               line, "VEVENT: missing DTSTART (required when the calendar has no METHOD)"));
         }
         if ((f.seen & Bit(kDtend)) != 0 && (f.seen & Bit(kDuration)) != 0) {
-          ALMANAC_RETURN_IF_ERROR(Deviation(c.Find("DURATION")->line,
+          ALMANAC_RETURN_IF_ERROR(Deviation(First(f, kDuration)->line,
                                             "VEVENT: DTEND and DURATION must not both appear"));
         }
-        ALMANAC_RETURN_IF_ERROR(CheckEnd(c, "DTEND"));
-        ALMANAC_RETURN_IF_ERROR(CheckAllDayDuration(c));
+        ALMANAC_RETURN_IF_ERROR(CheckEnd(f, kDtend, "DTEND"));
+        ALMANAC_RETURN_IF_ERROR(CheckAllDayDuration(f));
         break;
       }
       case Kind::kVTodo:
@@ -978,14 +1101,14 @@ class Parser {
         ALMANAC_RETURN_IF_ERROR(Require(f, kDtstamp, "DTSTAMP"));
         if ((f.seen & Bit(kDue)) != 0 && (f.seen & Bit(kDuration)) != 0) {
           ALMANAC_RETURN_IF_ERROR(
-              Deviation(c.Find("DURATION")->line, "VTODO: DUE and DURATION must not both appear"));
+              Deviation(First(f, kDuration)->line, "VTODO: DUE and DURATION must not both appear"));
         }
         if ((f.seen & Bit(kDuration)) != 0 && (f.seen & Bit(kDtstart)) == 0) {
           ALMANAC_RETURN_IF_ERROR(
-              Deviation(c.Find("DURATION")->line, "VTODO: DURATION requires DTSTART"));
+              Deviation(First(f, kDuration)->line, "VTODO: DURATION requires DTSTART"));
         }
-        ALMANAC_RETURN_IF_ERROR(CheckEnd(c, "DUE"));
-        ALMANAC_RETURN_IF_ERROR(CheckAllDayDuration(c));
+        ALMANAC_RETURN_IF_ERROR(CheckEnd(f, kDue, "DUE"));
+        ALMANAC_RETURN_IF_ERROR(CheckAllDayDuration(f));
         break;
       case Kind::kVJournal:
       case Kind::kVFreeBusy:
@@ -1014,7 +1137,7 @@ class Parser {
           ALMANAC_RETURN_IF_ERROR(
               Deviation(line, "VALARM: DURATION and REPEAT must appear together"));
         }
-        const Property* action = c.Find("ACTION");
+        const Property* action = First(f, kAction);
         if (action != nullptr) {
           const bool display = EqualsIgnoreCase(action->value, "DISPLAY");
           const bool email = EqualsIgnoreCase(action->value, "EMAIL");
@@ -1038,9 +1161,9 @@ class Parser {
   }
 
   // DTEND/DUE against DTSTART (RFC 5545 §3.8.2.2, §3.8.2.3).
-  Status CheckEnd(const Component& c, std::string_view end_name) {
-    const Property* s = c.Find("DTSTART");
-    const Property* e = c.Find(end_name);
+  Status CheckEnd(const Frame& f, Prop end, std::string_view end_name) {
+    const Property* s = First(f, kDtstart);
+    const Property* e = First(f, end);
     if (s == nullptr || e == nullptr) return OkStatus();
     Result<DateTimeValue> sv = ParseDateTimeValue(s->value);
     Result<DateTimeValue> ev = ParseDateTimeValue(e->value);
@@ -1063,9 +1186,9 @@ class Parser {
     return OkStatus();
   }
 
-  Status CheckAllDayDuration(const Component& c) {
-    const Property* s = c.Find("DTSTART");
-    const Property* d = c.Find("DURATION");
+  Status CheckAllDayDuration(const Frame& f) {
+    const Property* s = First(f, kDtstart);
+    const Property* d = First(f, kDuration);
     if (s == nullptr || d == nullptr) return OkStatus();
     Result<DateTimeValue> sv = ParseDateTimeValue(s->value);
     Result<DurationValue> dv = ParseDuration(d->value);
@@ -1082,7 +1205,8 @@ class Parser {
   // Validates a known property's value; may repair it in lenient mode.
   Status Validate(const PropInfo& info, Property* p, const Frame& f) {
     ValueType type = info.type;
-    const Parameter* value_param = p->FindParam("VALUE");
+    const Parameter* value_param =
+        value_param_ < 0 ? nullptr : &p->params[static_cast<std::size_t>(value_param_)];
     if (value_param != nullptr && !value_param->values.empty()) {
       const std::optional<ValueType> t = ValueTypeFromName(value_param->values.front());
       if (!t) {
@@ -1240,7 +1364,7 @@ class Parser {
   Status CheckDateTimes(const PropInfo& info, Property* p, ValueType type, const Frame& f) {
     ALMANAC_RETURN_IF_ERROR(TrimValue(p));
     const bool list = (info.flags & kList) != 0;
-    const bool has_tzid = p->FindParam("TZID") != nullptr;
+    const bool has_tzid = tzid_param_ >= 0;
     bool any_date = false;
     bool any_time = false;
     bool any_utc = false;
@@ -1309,6 +1433,11 @@ class Parser {
   const bool lenient_;
   std::size_t pos_ = 0;
   int line_no_ = 0;  // physical lines read so far
+  bool clean_input_ = false;  // internal::IsCleanStream(in_): no line needs ScanLine
+  // The first VALUE and TZID parameter of the property being parsed (index
+  // in its params), or -1: what FindParam("VALUE") / ("TZID") would find.
+  int value_param_ = -1;
+  int tzid_param_ = -1;
   unsigned once_ = 0;
   std::size_t suppressed_ = 0;
   std::size_t property_count_ = 0;
@@ -1317,7 +1446,8 @@ class Parser {
   std::string cleaned_;  // a line with control characters removed
   std::vector<std::string> rule_warnings_;
   std::vector<Frame> stack_;
-  std::vector<std::size_t> property_hint_;  // by depth, see Begin()
+  // By depth: the property count of the last component closed there, see Begin.
+  std::vector<std::size_t> property_hint_;
   ParsedCalendar result_;
 };
 
