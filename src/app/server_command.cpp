@@ -69,7 +69,7 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   services.clock = &core::SystemClock::Instance();
   http::ApiOptions api_options;
   api_options.secure_cookies = config->secure_cookies;
-  api_options.openapi_json = kOpenApiJson;
+  api_options.openapi_json = OpenApiJson();
   http::RegisterApi(router, services, api_options);
 
   http::ServerOptions options;
