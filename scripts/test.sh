@@ -20,7 +20,8 @@ cmake --build "$BUILD_DIR" -j "$JOBS"
 echo "[test.sh] main tree built at $((SECONDS - start))s"
 
 section "configure + build $ASAN_DIR (ASan + UBSan)"
-configure "$ASAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALMANAC_SANITIZE=ON -DALMANAC_BENCH=OFF
+configure "$ASAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALMANAC_SANITIZE=ON -DALMANAC_BENCH=OFF \
+  -DALMANAC_TEST_PG_PORT=54369
 cmake --build "$ASAN_DIR" -j "$JOBS"
 echo "[test.sh] sanitizer tree built at $((SECONDS - start))s"
 
