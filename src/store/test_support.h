@@ -85,6 +85,10 @@ class TestDatabaseLocation {
   }
 
   const std::string& location() const { return location_; }
+  // SQLite: the temporary directory holding the database; empty for PostgreSQL.
+  const std::string& dir() const { return dir_; }
+  // PostgreSQL: a connection to the server outside the test's schema; null for SQLite.
+  Database* admin() const { return admin_.get(); }
 
  private:
   std::string dir_;
