@@ -99,7 +99,8 @@ class Fields {
     if (v == nullptr) return OkStatus();
     if (!v->is_number_integer()) return Invalid(fmt::format("{} must be an integer", key));
     const auto n = v->get<std::int64_t>();
-    if (n < -1'000'000'000 || n > 1'000'000'000) return Invalid(fmt::format("{} is out of range", key));
+    if (n < -1'000'000'000 || n > 1'000'000'000)
+      return Invalid(fmt::format("{} is out of range", key));
     *out = static_cast<int>(n);
     return OkStatus();
   }
@@ -401,7 +402,8 @@ Result<core::Instant> QueryTime(const Request& req, const char* name) {
   if (!text) return Invalid(fmt::format("the query needs {}= (RFC 3339 or YYYY-MM-DD)", name));
   Result<domain::ApiTime> t = domain::ParseApiTime(*text);
   if (!t.ok()) return Invalid(fmt::format("{}: {}", name, t.error().message));
-  if (t->all_day) return core::Instant::FromUnixSeconds(core::LocalDateTime::FromDate(t->date).seconds());
+  if (t->all_day)
+    return core::Instant::FromUnixSeconds(core::LocalDateTime::FromDate(t->date).seconds());
   return t->instant;
 }
 
@@ -436,7 +438,8 @@ std::string SessionCookie(std::string_view value, std::int64_t max_age, bool sec
 
 Response Unauthenticated(std::string_view message) {
   return ProblemResponse(MakeError(Code::kUnauthenticated, std::string(message)))
-      .With("WWW-Authenticate", "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
+      .With("WWW-Authenticate",
+            "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
 }
 
 bool IsSafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
@@ -471,14 +474,13 @@ class Api {
         if (colon == std::string::npos) {
           return MakeError(Code::kUnauthenticated, "malformed Basic credentials");
         }
-        return s_.accounts->AuthenticateBasic(decoded->substr(0, colon),
-                                              decoded->substr(colon + 1), req.remote_address());
+        return s_.accounts->AuthenticateBasic(decoded->substr(0, colon), decoded->substr(colon + 1),
+                                              req.remote_address());
       }
       return MakeError(Code::kUnauthenticated, "unsupported Authorization scheme");
     }
     if (std::optional<std::string> cookie = req.Cookie(kSessionCookie)) {
-      ALMANAC_ASSIGN_OR_RETURN(domain::SessionAuth auth,
-                               s_.accounts->AuthenticateSession(*cookie));
+      ALMANAC_ASSIGN_OR_RETURN(domain::SessionAuth auth, s_.accounts->AuthenticateSession(*cookie));
       if (!IsSafeMethod(req.method())) {
         std::optional<std::string_view> csrf = req.Header("X-CSRF-Token");
         if (!csrf || !core::ConstantTimeEquals(*csrf, auth.csrf_token)) {
@@ -493,15 +495,13 @@ class Api {
 
   void Register(Router& r) {
     r.Add("GET", "/healthz", [this](Request&) {
-      Status s = s_.store->Read([](domain::StoreTx& tx) -> Status {
-        return tx.ListOrganisations().status();
-      });
+      Status s = s_.store->Read(
+          [](domain::StoreTx& tx) -> Status { return tx.ListOrganisations().status(); });
       if (!s.ok()) return Fail(s);
       return JsonOk(json{{"status", "ok"}});
     });
-    r.Add("GET", "/api/v1/openapi.json", [this](Request&) {
-      return Response::Json(200, o_.openapi_json);
-    });
+    r.Add("GET", "/api/v1/openapi.json",
+          [this](Request&) { return Response::Json(200, o_.openapi_json); });
 
     r.Add("POST", "/api/v1/session", [this](Request& req) -> Response {
       Result<json> body = ParseBody(req, o_);
@@ -545,72 +545,72 @@ class Api {
     });
 
     r.Add("GET", "/api/v1/me", Authed([this](Request&, const Principal& p) -> Response {
-      Result<domain::User> u = s_.accounts->GetUser(p, p.user_id);
-      if (!u.ok()) return Fail(u.error());
-      return JsonOk(UserJson(*u));
-    }));
+            Result<domain::User> u = s_.accounts->GetUser(p, p.user_id);
+            if (!u.ok()) return Fail(u.error());
+            return JsonOk(UserJson(*u));
+          }));
     r.Add("GET", "/api/v1/users", Authed([this](Request&, const Principal& p) -> Response {
-      Result<std::vector<domain::User>> users = s_.accounts->ListUsers(p);
-      if (!users.ok()) return Fail(users.error());
-      json items = json::array();
-      for (const domain::User& u : *users) items.push_back(UserJson(u));
-      return JsonOk(json{{"items", std::move(items)}});
-    }));
+            Result<std::vector<domain::User>> users = s_.accounts->ListUsers(p);
+            if (!users.ok()) return Fail(users.error());
+            json items = json::array();
+            for (const domain::User& u : *users) items.push_back(UserJson(u));
+            return JsonOk(json{{"items", std::move(items)}});
+          }));
     r.Add("POST", "/api/v1/users", Authed([this](Request& req, const Principal& p) -> Response {
-      Result<json> body = ParseBody(req, o_);
-      if (!body.ok()) return Fail(body.error());
-      Fields f(*body);
-      std::optional<std::string> username, email, display_name, role, password, timezone;
-      Status s = f.String("username", &username, 64);
-      if (s.ok()) s = f.String("email", &email, 254);
-      if (s.ok()) s = f.String("display_name", &display_name, 200);
-      if (s.ok()) s = f.String("role", &role, 16);
-      if (s.ok()) s = f.String("password", &password, 1024);
-      if (s.ok()) s = f.String("timezone", &timezone, 64);
-      if (s.ok()) s = f.NoOthers();
-      if (!s.ok()) return Fail(s);
-      domain::NewUser n;
-      n.username = username.value_or("");
-      n.email = email.value_or("");
-      n.display_name = display_name.value_or("");
-      std::optional<domain::Role> r = domain::RoleFromName(role.value_or("member"));
-      if (!r) return Fail(Invalid("role must be admin, manager, member or viewer"));
-      n.role = *r;
-      n.password = password.value_or("");
-      n.timezone = timezone.value_or("UTC");
-      Result<domain::User> u = s_.accounts->CreateUserAsAdmin(p, n);
-      if (!u.ok()) return Fail(u.error());
-      return JsonOk(UserJson(*u), 201);
-    }));
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Fields f(*body);
+            std::optional<std::string> username, email, display_name, role, password, timezone;
+            Status s = f.String("username", &username, 64);
+            if (s.ok()) s = f.String("email", &email, 254);
+            if (s.ok()) s = f.String("display_name", &display_name, 200);
+            if (s.ok()) s = f.String("role", &role, 16);
+            if (s.ok()) s = f.String("password", &password, 1024);
+            if (s.ok()) s = f.String("timezone", &timezone, 64);
+            if (s.ok()) s = f.NoOthers();
+            if (!s.ok()) return Fail(s);
+            domain::NewUser n;
+            n.username = username.value_or("");
+            n.email = email.value_or("");
+            n.display_name = display_name.value_or("");
+            std::optional<domain::Role> r = domain::RoleFromName(role.value_or("member"));
+            if (!r) return Fail(Invalid("role must be admin, manager, member or viewer"));
+            n.role = *r;
+            n.password = password.value_or("");
+            n.timezone = timezone.value_or("UTC");
+            Result<domain::User> u = s_.accounts->CreateUserAsAdmin(p, n);
+            if (!u.ok()) return Fail(u.error());
+            return JsonOk(UserJson(*u), 201);
+          }));
 
     r.Add("GET", "/api/v1/tokens", Authed([this](Request&, const Principal& p) -> Response {
-      Result<std::vector<domain::ApiTokenRecord>> tokens = s_.accounts->ListApiTokens(p);
-      if (!tokens.ok()) return Fail(tokens.error());
-      json items = json::array();
-      for (const domain::ApiTokenRecord& t : *tokens) {
-        items.push_back(json{
-            {"id", t.id},
-            {"name", t.name},
-            {"created_at", Rfc3339(t.created_at)},
-            {"last_used_at", t.last_used_at ? json(Rfc3339(*t.last_used_at)) : json(nullptr)},
-            {"revoked_at", t.revoked_at ? json(Rfc3339(*t.revoked_at)) : json(nullptr)}});
-      }
-      return JsonOk(json{{"items", std::move(items)}});
-    }));
+            Result<std::vector<domain::ApiTokenRecord>> tokens = s_.accounts->ListApiTokens(p);
+            if (!tokens.ok()) return Fail(tokens.error());
+            json items = json::array();
+            for (const domain::ApiTokenRecord& t : *tokens) {
+              items.push_back(json{
+                  {"id", t.id},
+                  {"name", t.name},
+                  {"created_at", Rfc3339(t.created_at)},
+                  {"last_used_at", t.last_used_at ? json(Rfc3339(*t.last_used_at)) : json(nullptr)},
+                  {"revoked_at", t.revoked_at ? json(Rfc3339(*t.revoked_at)) : json(nullptr)}});
+            }
+            return JsonOk(json{{"items", std::move(items)}});
+          }));
     r.Add("POST", "/api/v1/tokens", Authed([this](Request& req, const Principal& p) -> Response {
-      Result<json> body = ParseBody(req, o_);
-      if (!body.ok()) return Fail(body.error());
-      Fields f(*body);
-      std::optional<std::string> name;
-      Status s = f.String("name", &name, 200);
-      if (s.ok()) s = f.NoOthers();
-      if (!s.ok()) return Fail(s);
-      Result<domain::CreatedToken> t = s_.accounts->CreateApiToken(p, name.value_or(""));
-      if (!t.ok()) return Fail(t.error());
-      return JsonOk(json{{"id", t->record.id}, {"name", t->record.name}, {"token", t->token}},
-                    201)
-          .With("Cache-Control", "no-store");
-    }));
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Fields f(*body);
+            std::optional<std::string> name;
+            Status s = f.String("name", &name, 200);
+            if (s.ok()) s = f.NoOthers();
+            if (!s.ok()) return Fail(s);
+            Result<domain::CreatedToken> t = s_.accounts->CreateApiToken(p, name.value_or(""));
+            if (!t.ok()) return Fail(t.error());
+            return JsonOk(json{{"id", t->record.id}, {"name", t->record.name}, {"token", t->token}},
+                          201)
+                .With("Cache-Control", "no-store");
+          }));
     r.Add("DELETE", "/api/v1/tokens/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id");
@@ -621,14 +621,14 @@ class Api {
           }));
 
     r.Add("GET", "/api/v1/modules", Authed([this](Request&, const Principal& p) -> Response {
-      Result<std::vector<domain::Module>> modules = s_.calendars->ListModules(p);
-      if (!modules.ok()) return Fail(modules.error());
-      json items = json::array();
-      for (const domain::Module& m : *modules) {
-        items.push_back(json{{"key", m.key}, {"name", m.name}, {"color", m.color}});
-      }
-      return JsonOk(json{{"items", std::move(items)}});
-    }));
+            Result<std::vector<domain::Module>> modules = s_.calendars->ListModules(p);
+            if (!modules.ok()) return Fail(modules.error());
+            json items = json::array();
+            for (const domain::Module& m : *modules) {
+              items.push_back(json{{"key", m.key}, {"name", m.name}, {"color", m.color}});
+            }
+            return JsonOk(json{{"items", std::move(items)}});
+          }));
     r.Add("PUT", "/api/v1/modules/{key}",
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<json> body = ParseBody(req, o_);
@@ -639,30 +639,29 @@ class Api {
             if (s.ok()) s = f.String("color", &color, 7);
             if (s.ok()) s = f.NoOthers();
             if (!s.ok()) return Fail(s);
-            domain::Module m{std::string(req.Param("key")), name.value_or(""),
-                             color.value_or("")};
+            domain::Module m{std::string(req.Param("key")), name.value_or(""), color.value_or("")};
             s = s_.calendars->PutModule(p, m);
             if (!s.ok()) return Fail(s);
             return JsonOk(json{{"key", m.key}, {"name", m.name}, {"color", m.color}});
           }));
 
     r.Add("GET", "/api/v1/calendars", Authed([this](Request&, const Principal& p) -> Response {
-      Result<std::vector<domain::CalendarWithAccess>> cals = s_.calendars->List(p);
-      if (!cals.ok()) return Fail(cals.error());
-      json items = json::array();
-      for (const domain::CalendarWithAccess& c : *cals) items.push_back(CalendarJson(c));
-      return JsonOk(json{{"items", std::move(items)}});
-    }));
+            Result<std::vector<domain::CalendarWithAccess>> cals = s_.calendars->List(p);
+            if (!cals.ok()) return Fail(cals.error());
+            json items = json::array();
+            for (const domain::CalendarWithAccess& c : *cals) items.push_back(CalendarJson(c));
+            return JsonOk(json{{"items", std::move(items)}});
+          }));
     r.Add("POST", "/api/v1/calendars", Authed([this](Request& req, const Principal& p) -> Response {
-      Result<json> body = ParseBody(req, o_);
-      if (!body.ok()) return Fail(body.error());
-      Result<domain::CalendarChange> change = ReadCalendarChange(*body, true);
-      if (!change.ok()) return Fail(change.error());
-      Result<domain::CalendarWithAccess> c = s_.calendars->Create(p, *change);
-      if (!c.ok()) return Fail(c.error());
-      return JsonOk(CalendarJson(*c), 201)
-          .With("Location", fmt::format("/api/v1/calendars/{}", c->calendar.id));
-    }));
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Result<domain::CalendarChange> change = ReadCalendarChange(*body, true);
+            if (!change.ok()) return Fail(change.error());
+            Result<domain::CalendarWithAccess> c = s_.calendars->Create(p, *change);
+            if (!c.ok()) return Fail(c.error());
+            return JsonOk(CalendarJson(*c), 201)
+                .With("Location", fmt::format("/api/v1/calendars/{}", c->calendar.id));
+          }));
     r.Add("GET", "/api/v1/calendars/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id");
@@ -732,8 +731,8 @@ class Api {
             if (!id.ok()) return Fail(id.error());
             std::optional<std::string_view> type = req.Header("Content-Type");
             if (!type || !EqualsIgnoreCase(type->substr(0, type->find(';')), "text/calendar")) {
-              return Fail(MakeError(Code::kUnsupportedMediaType,
-                                    "send the calendar as text/calendar"));
+              return Fail(
+                  MakeError(Code::kUnsupportedMediaType, "send the calendar as text/calendar"));
             }
             Result<domain::ImportReport> report = s_.events->Import(p, *id, req.body());
             if (!report.ok()) return Fail(report.error());
@@ -743,36 +742,37 @@ class Api {
           }));
 
     r.Add("GET", "/api/v1/events", Authed([this](Request& req, const Principal& p) -> Response {
-      domain::InstanceQuery q;
-      Result<core::Instant> from = QueryTime(req, "from");
-      if (!from.ok()) return Fail(from.error());
-      Result<core::Instant> to = QueryTime(req, "to");
-      if (!to.ok()) return Fail(to.error());
-      q.from = *from;
-      q.to = *to;
-      for (const std::string& c : req.QueryAll("calendar")) {
-        Result<Id> id = ParseId(c);
-        if (!id.ok()) return Fail(Invalid("calendar must be a calendar id"));
-        q.calendar_ids.push_back(*id);
-      }
-      q.modules = req.QueryAll("module");
-      q.text = req.Query("q").value_or("");
-      if (std::optional<std::string> limit = req.Query("limit")) {
-        const int n = std::atoi(limit->c_str());
-        if (n < 1 || n > 10'000) return Fail(Invalid("limit must be 1-10000"));
-        q.limit = static_cast<std::size_t>(n);
-      }
-      Result<domain::InstanceList> list = s_.events->List(p, q);
-      if (!list.ok()) return Fail(list.error());
-      return JsonOk(InstancesJson(*list));
-    }));
-    r.Add("GET", "/api/v1/events/{id}", Authed([this](Request& req, const Principal& p) -> Response {
-      Result<Id> id = PathId(req, "id");
-      if (!id.ok()) return Fail(id.error());
-      Result<domain::EventDetails> d = s_.events->Get(p, *id);
-      if (!d.ok()) return Fail(d.error());
-      return JsonOk(EventJson(*d)).With("ETag", fmt::format("\"{}\"", d->ref.etag));
-    }));
+            domain::InstanceQuery q;
+            Result<core::Instant> from = QueryTime(req, "from");
+            if (!from.ok()) return Fail(from.error());
+            Result<core::Instant> to = QueryTime(req, "to");
+            if (!to.ok()) return Fail(to.error());
+            q.from = *from;
+            q.to = *to;
+            for (const std::string& c : req.QueryAll("calendar")) {
+              Result<Id> id = ParseId(c);
+              if (!id.ok()) return Fail(Invalid("calendar must be a calendar id"));
+              q.calendar_ids.push_back(*id);
+            }
+            q.modules = req.QueryAll("module");
+            q.text = req.Query("q").value_or("");
+            if (std::optional<std::string> limit = req.Query("limit")) {
+              const int n = std::atoi(limit->c_str());
+              if (n < 1 || n > 10'000) return Fail(Invalid("limit must be 1-10000"));
+              q.limit = static_cast<std::size_t>(n);
+            }
+            Result<domain::InstanceList> list = s_.events->List(p, q);
+            if (!list.ok()) return Fail(list.error());
+            return JsonOk(InstancesJson(*list));
+          }));
+    r.Add("GET", "/api/v1/events/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(id.error());
+            Result<domain::EventDetails> d = s_.events->Get(p, *id);
+            if (!d.ok()) return Fail(d.error());
+            return JsonOk(EventJson(*d)).With("ETag", fmt::format("\"{}\"", d->ref.etag));
+          }));
     r.Add("PATCH", "/api/v1/events/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id");
