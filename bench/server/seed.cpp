@@ -85,23 +85,29 @@ std::string CalendarIcs(std::mt19937& rng, long n, double recurring_share, const
       out += "END:VEVENT\r\n";
       continue;
     }
+    // Mostly weekly meetings; daily ones are short runs (a course week);
+    // one in ten series is open-ended.
     const double kind = unit(rng);
     std::string rule;
     int step_days = 1;
-    if (kind < 0.3) {
+    bool daily = false;
+    if (kind < 0.1) {
       rule = "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR";
+      daily = true;
     } else if (kind < 0.8) {
-      rule = "FREQ=WEEKLY";
-      step_days = 7;
+      rule = kind < 0.7 ? "FREQ=WEEKLY" : "FREQ=WEEKLY;INTERVAL=2";
+      step_days = kind < 0.7 ? 7 : 14;
     } else {
       rule = "FREQ=MONTHLY";
       step_days = 28;
     }
     const double end_kind = unit(rng);
-    if (end_kind < 0.4) {
-      rule += fmt::format(";COUNT={}", 5 + static_cast<int>(unit(rng) * 50));
-    } else if (end_kind < 0.8) {
-      rule += fmt::format(";UNTIL={}T235959Z", Date(std::min(kDays - 1, d + 30 + day(rng) / 3)));
+    if (daily || end_kind < 0.5) {
+      rule += fmt::format(";COUNT={}", daily ? 3 + static_cast<int>(unit(rng) * 8)
+                                             : 4 + static_cast<int>(unit(rng) * 22));
+    } else if (end_kind < 0.9) {
+      rule += fmt::format(";UNTIL={}T235959Z",
+                          Date(std::min(kDays - 1, d + 30 + static_cast<int>(unit(rng) * 150))));
     }
     out += fmt::format("RRULE:{}\r\n", rule);
     // Every other series skips its second occurrence.

@@ -16,9 +16,26 @@
 
 namespace almanac::domain {
 
+// A parsed event version and what its instances share. A single event
+// (no recurrence, no overrides) also keeps its one instance, so listing it
+// costs no expansion.
 struct EventService::Cached {
   std::string etag;
   ical::Component calendar;
+  std::vector<std::pair<const ical::Component*, std::shared_ptr<const InstanceDetails>>> details;
+  struct Single {
+    ical::Instance instance;
+    std::string start, end, timezone;
+    std::shared_ptr<ical::ZoneResolver> zones;  // owns a VTIMEZONE zone the instance uses
+  };
+  std::optional<Single> single;
+
+  const std::shared_ptr<const InstanceDetails>* DetailsOf(const ical::Component* c) const {
+    for (const auto& [component, d] : details) {
+      if (component == c) return &d;
+    }
+    return nullptr;
+  }
 };
 
 namespace {
@@ -95,6 +112,37 @@ bool Contains(std::string_view hay, const std::string& needle_lower) {
   return Lower(hay).find(needle_lower) != std::string::npos;
 }
 
+TimeFrame FrameOfInstance(const ical::Instance& i) {
+  TimeFrame frame;
+  if (i.all_day) {
+    frame.kind = TimeFrame::Kind::kDate;
+  } else if (i.zone != nullptr) {
+    frame.kind = TimeFrame::Kind::kZoned;
+    frame.zone = i.zone;
+    frame.tzid = i.zone->name();
+  } else if (i.utc) {
+    frame.kind = TimeFrame::Kind::kUtc;
+  } else {
+    frame.kind = TimeFrame::Kind::kFloating;
+  }
+  return frame;
+}
+
+std::string ZoneLabel(const ical::Instance& i) {
+  if (i.all_day) return {};
+  if (i.zone != nullptr) return i.zone->name();
+  return i.utc ? "UTC" : "";
+}
+
+const std::shared_ptr<const InstanceDetails>& BusyDetails() {
+  static const std::shared_ptr<const InstanceDetails> kBusy = [] {
+    auto d = std::make_shared<InstanceDetails>();
+    d->title = "Busy";
+    return d;
+  }();
+  return kBusy;
+}
+
 }  // namespace
 
 void MaskPrivate(ical::Component* vcalendar, bool all_components) {
@@ -114,7 +162,8 @@ void MaskPrivate(ical::Component* vcalendar, bool all_components) {
 EventService::EventService(Store& store, const core::Clock& clock, EventServiceOptions options)
     : store_(store), clock_(clock), options_(options) {}
 
-std::shared_ptr<const EventService::Cached> EventService::Parsed(const CalendarObject& object) {
+std::shared_ptr<const EventService::Cached> EventService::Parsed(const CalendarObject& object,
+                                                                StoreTx* tx) {
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     auto it = cache_.find(object.id);
@@ -123,23 +172,86 @@ std::shared_ptr<const EventService::Cached> EventService::Parsed(const CalendarO
       return it->second.value;
     }
   }
-  Result<ical::Component> parsed = ParseStored(object);
+  CalendarObject full;
+  const CalendarObject* source = &object;
+  if (object.ics.empty()) {
+    if (tx == nullptr) return nullptr;
+    Result<CalendarObject> fetched = tx->GetObject(object.org_id, object.id);
+    if (!fetched.ok() || fetched->etag != object.etag) return nullptr;
+    full = std::move(fetched).value();
+    source = &full;
+  }
+  Result<ical::Component> parsed = ParseStored(*source);
   if (!parsed.ok()) return nullptr;
-  auto value = std::make_shared<const Cached>(Cached{object.etag, std::move(parsed).value()});
+  auto value = std::make_shared<Cached>();
+  value->etag = object.etag;
+  value->calendar = std::move(parsed).value();
+  std::size_t objects = 0;
+  bool recurring = false;
+  for (const ical::Component& c : value->calendar.components) {
+    if (c.name != "VEVENT" && c.name != "VTODO") continue;
+    ++objects;
+    if (c.Find("RRULE") != nullptr || c.Find("RDATE") != nullptr ||
+        c.Find("RECURRENCE-ID") != nullptr) {
+      recurring = true;
+    }
+    auto d = std::make_shared<InstanceDetails>();
+    d->uid = object.uid;
+    d->etag = object.etag;
+    d->recurring = object.recurring;
+    d->status = "confirmed";
+    d->visibility = "public";
+    for (const ical::Property& p : c.properties) {
+      const std::string& n = p.name;
+      if (n == "STATUS") {
+        d->status = Lower(p.value);
+      } else if (n == "CLASS") {
+        d->visibility = Lower(p.value);
+      } else if (n == "SUMMARY") {
+        d->title = ical::UnescapeText(p.value);
+      } else if (n == "LOCATION") {
+        d->location = ical::UnescapeText(p.value);
+      } else if (n == "DESCRIPTION") {
+        d->description = ical::UnescapeText(p.value);
+      } else if (n == "PRIORITY") {
+        d->priority = std::atoi(p.value.c_str());
+      } else if (n == "CATEGORIES") {
+        for (std::string& cat : ical::SplitTextList(p.value)) d->categories.push_back(cat);
+      }
+    }
+    value->details.emplace_back(&c, std::move(d));
+  }
+  if (objects == 1 && !recurring) {
+    // The one instance, whatever the window: expand over all time once.
+    Result<ical::InstanceResult> r = ical::ExpandInstances(
+        value->calendar, core::Instant::FromUnixSeconds(-62135596800),
+        core::Instant::FromUnixSeconds(kUnboundedEnd));
+    if (r.ok() && r->instances.size() == 1) {
+      Cached::Single single;
+      single.instance = r->instances.front();
+      const TimeFrame frame = FrameOfInstance(single.instance);
+      single.start = ApiTextInFrame(single.instance.start, frame);
+      single.end = ApiTextInFrame(single.instance.end, frame);
+      single.timezone = ZoneLabel(single.instance);
+      single.zones = r->zones;
+      value->single = std::move(single);
+    }
+  }
+  std::shared_ptr<const Cached> result = value;
   std::lock_guard<std::mutex> lock(cache_mu_);
   auto it = cache_.find(object.id);
   if (it != cache_.end()) {
-    it->second.value = value;
+    it->second.value = result;
     lru_.splice(lru_.begin(), lru_, it->second.pos);
   } else {
     lru_.push_front(object.id);
-    cache_.emplace(object.id, Entry{value, lru_.begin()});
+    cache_.emplace(object.id, Entry{result, lru_.begin()});
     while (cache_.size() > options_.cache_entries) {
       cache_.erase(lru_.back());
       lru_.pop_back();
     }
   }
-  return value;
+  return result;
 }
 
 Status EventService::CheckWindow(core::Instant from, core::Instant to) const {
@@ -239,85 +351,66 @@ Result<InstanceList> EventService::Expand(StoreTx& tx,
   const std::string needle = Lower(query.text);
   ical::InstanceOptions options;
   options.max_instances = query.limit + 1;
+  const std::int64_t from_unix = query.from.unix_seconds();
+  const std::int64_t to_unix = query.to.unix_seconds();
   ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectInRange(range, [&](const CalendarObject& o) -> Status {
-    std::shared_ptr<const Cached> parsed = Parsed(o);
-    if (!parsed) return OkStatus();  // logged by the caller's monitoring; skip unreadable rows
+    std::shared_ptr<const Cached> parsed = Parsed(o, &tx);
+    if (!parsed) return OkStatus();  // unreadable rows are skipped, not fatal to the view
     const auto& [calendar, access] = *by_id.at(o.calendar_id);
-    Result<ical::InstanceResult> expanded =
-        ical::ExpandInstances(parsed->calendar, query.from, query.to, options);
-    if (!expanded.ok()) return OkStatus();
-    if (expanded->truncated) out.truncated = true;
-    for (const ical::Instance& i : expanded->instances) {
-      const ical::Component& c = *i.component;
-      const ical::Property* klass = c.Find("CLASS");
+    const std::string color = ModuleColor(modules, calendar);
+    auto emit = [&](const ical::Instance& i, const std::string* start, const std::string* end,
+                    const std::string* zone) {
+      const std::shared_ptr<const InstanceDetails>* details = parsed->DetailsOf(i.component);
+      if (details == nullptr) return;
+      const std::string& visibility = (*details)->visibility;
       const bool busy_only =
-          public_view ? IsPrivate(c)
-                      : !SeesDetails(access, klass != nullptr ? klass->value : std::string());
+          public_view ? visibility != "public"
+                      : !SeesDetails(access, visibility == "public" ? std::string_view()
+                                                                    : std::string_view("PRIVATE"));
+      const InstanceDetails& d = **details;
+      if (!needle.empty() && (busy_only || !(Contains(d.title, needle) ||
+                                             Contains(d.location, needle) ||
+                                             Contains(d.description, needle)))) {
+        return;
+      }
       InstanceItem item;
       item.event_id = o.id;
       item.calendar_id = o.calendar_id;
-      item.uid = o.uid;
-      item.etag = o.etag;
+      item.details = busy_only ? BusyDetails() : *details;
       item.all_day = i.all_day;
-      item.recurring = o.recurring;
       item.overridden = i.overridden;
       item.busy_only = busy_only;
       item.start_unix = i.start_instant.unix_seconds();
       item.end_unix = i.end_instant.unix_seconds();
-      TimeFrame frame;
-      if (i.all_day) {
-        frame.kind = TimeFrame::Kind::kDate;
-      } else if (i.zone != nullptr) {
-        frame.kind = TimeFrame::Kind::kZoned;
-        frame.zone = i.zone;
-        frame.tzid = i.zone->name();
-        item.timezone = frame.tzid;
-      } else if (i.utc) {
-        frame.kind = TimeFrame::Kind::kUtc;
-        item.timezone = "UTC";
-      } else {
-        frame.kind = TimeFrame::Kind::kFloating;
-      }
-      item.start = ApiTextInFrame(i.start, frame);
-      item.end = ApiTextInFrame(i.end, frame);
+      const TimeFrame frame = FrameOfInstance(i);
+      item.start = start ? *start : ApiTextInFrame(i.start, frame);
+      item.end = end ? *end : ApiTextInFrame(i.end, frame);
+      item.timezone = zone ? *zone : ZoneLabel(i);
       if (i.recurrence_id) item.recurrence_id = ApiTextInFrame(*i.recurrence_id, frame);
-      item.status = "confirmed";
-      item.visibility = "public";
-      for (const ical::Property& p : c.properties) {
-        const std::string& n = p.name;
-        if (n == "STATUS") {
-          item.status = Lower(p.value);
-        } else if (n == "CLASS") {
-          item.visibility = Lower(p.value);
-        } else if (busy_only) {
-          continue;
-        } else if (n == "SUMMARY") {
-          item.title = ical::UnescapeText(p.value);
-        } else if (n == "LOCATION") {
-          item.location = ical::UnescapeText(p.value);
-        } else if (n == "DESCRIPTION") {
-          item.description = ical::UnescapeText(p.value);
-        } else if (n == "PRIORITY") {
-          item.priority = std::atoi(p.value.c_str());
-        } else if (n == "CATEGORIES") {
-          for (std::string& s : ical::SplitTextList(p.value)) item.categories.push_back(s);
-        }
-      }
-      if (busy_only) item.title = "Busy";
-      if (!needle.empty() && (busy_only || !(Contains(item.title, needle) ||
-                                             Contains(item.location, needle) ||
-                                             Contains(item.description, needle)))) {
-        continue;
-      }
       item.module = calendar.module;
-      item.color = ModuleColor(modules, calendar);
+      item.color = color;
       out.items.push_back(std::move(item));
+    };
+    if (parsed->single) {
+      const Cached::Single& s = *parsed->single;
+      const std::int64_t a = s.instance.start_instant.unix_seconds();
+      const std::int64_t b = s.instance.end_instant.unix_seconds();
+      // [from, to) overlap as ExpandInstances decides it (instances.h).
+      if (a < to_unix && (b > from_unix || (a == b && a >= from_unix))) {
+        emit(s.instance, &s.start, &s.end, &s.timezone);
+      }
+      return OkStatus();
     }
+    Result<ical::InstanceResult> expanded =
+        ical::ExpandInstances(parsed->calendar, query.from, query.to, options);
+    if (!expanded.ok()) return OkStatus();
+    if (expanded->truncated) out.truncated = true;
+    for (const ical::Instance& i : expanded->instances) emit(i, nullptr, nullptr, nullptr);
     return OkStatus();
   }));
   std::sort(out.items.begin(), out.items.end(), [](const InstanceItem& a, const InstanceItem& b) {
     if (a.start_unix != b.start_unix) return a.start_unix < b.start_unix;
-    if (a.uid != b.uid) return a.uid < b.uid;
+    if (a.event_id != b.event_id) return a.event_id < b.event_id;
     return a.recurrence_id < b.recurrence_id;
   });
   if (out.items.size() > query.limit) {

@@ -56,26 +56,34 @@ struct InstanceQuery {
   std::size_t limit = 10'000;
 };
 
+// What every instance of one component of one event version shares;
+// computed once and shared by the instances (a month view repeats a weekly
+// meeting's text four times, a year view fifty-two).
+struct InstanceDetails {
+  std::string uid;
+  std::string etag;
+  std::string title;
+  std::string location;
+  std::string description;
+  std::string status;      // lower-case; "confirmed" when absent
+  std::string visibility;  // lower-case; "public" when absent
+  int priority = 0;
+  std::vector<std::string> categories;
+  bool recurring = false;
+};
+
 struct InstanceItem {
   Id event_id = 0;
   Id calendar_id = 0;
-  std::string uid;
-  std::string etag;
+  // Never null. For a busy_only item: title "Busy" and nothing else.
+  std::shared_ptr<const InstanceDetails> details;
   std::string recurrence_id;  // empty for a single event
-  std::string title;
   std::string start;
   std::string end;
   std::string timezone;
   bool all_day = false;
-  bool recurring = false;
   bool overridden = false;
   bool busy_only = false;
-  std::string location;
-  std::string description;
-  std::string status;
-  std::string visibility;
-  int priority = 0;
-  std::vector<std::string> categories;
   std::string module;
   std::string color;
   std::int64_t start_unix = 0;
@@ -158,7 +166,10 @@ class EventService {
 
  private:
   struct Cached;
-  std::shared_ptr<const Cached> Parsed(const CalendarObject& object);
+  // The parsed version of `object` from the cache, or parsed now (fetching
+  // the text through `tx` when `object.ics` is empty). Null when it cannot
+  // be read.
+  std::shared_ptr<const Cached> Parsed(const CalendarObject& object, StoreTx* tx = nullptr);
   Result<InstanceList> Expand(StoreTx& tx, const std::vector<std::pair<Calendar, Access>>& cals,
                               const std::vector<Module>& modules, const InstanceQuery& query,
                               bool public_view);

@@ -131,7 +131,9 @@ class StoreTx {
   virtual Status DeleteObject(Id org_id, Id object_id) = 0;
   // Calls `fn` for every object whose [first_start, last_end) overlaps
   // [query.from, query.to), in no particular order; stops at the first error
-  // `fn` returns. The object passed lives only during the call.
+  // `fn` returns. The object passed lives only during the call and has
+  // every field but `ics`, which is empty (index reads stay small; fetch
+  // the text with GetObject when needed). `fn` may use this StoreTx.
   virtual Status ForEachObjectInRange(const ObjectRangeQuery& query,
                                       const std::function<Status(const CalendarObject&)>& fn) = 0;
   // Every object of a calendar, ordered by id (export).

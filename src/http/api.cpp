@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "domain/event_fields.h"
 #include "domain/series_edit.h"
+#include "http/internal/json_writer.h"
 #include "http/problem.h"
 
 namespace almanac::http {
@@ -333,35 +334,55 @@ json RefJson(const domain::EventRef& r) {
   return json{{"id", r.id}, {"uid", r.uid}, {"etag", r.etag}, {"calendar_id", r.calendar_id}};
 }
 
-json InstancesJson(const domain::InstanceList& list) {
-  json items = json::array();
+// The instance list is the hot response (every calendar view): written
+// with the streaming writer, not a DOM.
+std::string InstancesJson(const domain::InstanceList& list) {
+  std::string out;
+  out.reserve(256 + list.items.size() * 420);
+  internal::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("items");
+  w.BeginArray();
   for (const domain::InstanceItem& i : list.items) {
-    json j{{"event_id", i.event_id},
-           {"calendar_id", i.calendar_id},
-           {"uid", i.uid},
-           {"etag", i.etag},
-           {"recurrence_id", i.recurrence_id.empty() ? json(nullptr) : json(i.recurrence_id)},
-           {"title", i.title},
-           {"start", i.start},
-           {"end", i.end},
-           {"timezone", i.timezone},
-           {"all_day", i.all_day},
-           {"recurring", i.recurring},
-           {"overridden", i.overridden},
-           {"busy_only", i.busy_only},
-           {"status", i.status},
-           {"visibility", i.visibility},
-           {"module", i.module},
-           {"color", i.color}};
-    if (!i.busy_only) {
-      j["location"] = i.location;
-      j["description"] = i.description;
-      j["priority"] = i.priority;
-      j["categories"] = i.categories;
+    const domain::InstanceDetails& d = *i.details;
+    w.BeginObject();
+    w.Member("event_id", i.event_id);
+    w.Member("calendar_id", i.calendar_id);
+    w.Member("uid", d.uid);
+    w.Member("etag", d.etag);
+    w.Key("recurrence_id");
+    if (i.recurrence_id.empty()) {
+      w.Null();
+    } else {
+      w.String(i.recurrence_id);
     }
-    items.push_back(std::move(j));
+    w.Member("title", d.title);
+    w.Member("start", i.start);
+    w.Member("end", i.end);
+    w.Member("timezone", i.timezone);
+    w.Member("all_day", i.all_day);
+    w.Member("recurring", d.recurring);
+    w.Member("overridden", i.overridden);
+    w.Member("busy_only", i.busy_only);
+    w.Member("status", d.status);
+    w.Member("visibility", d.visibility);
+    w.Member("module", i.module);
+    w.Member("color", i.color);
+    if (!i.busy_only) {
+      w.Member("location", d.location);
+      w.Member("description", d.description);
+      w.Member("priority", d.priority);
+      w.Key("categories");
+      w.BeginArray();
+      for (const std::string& c : d.categories) w.String(c);
+      w.EndArray();
+    }
+    w.EndObject();
   }
-  return json{{"items", std::move(items)}, {"truncated", list.truncated}};
+  w.EndArray();
+  w.Member("truncated", list.truncated);
+  w.EndObject();
+  return out;
 }
 
 json OutcomeJson(const domain::EditOutcome& o) {
@@ -763,7 +784,7 @@ class Api {
             }
             Result<domain::InstanceList> list = s_.events->List(p, q);
             if (!list.ok()) return Fail(list.error());
-            return JsonOk(InstancesJson(*list));
+            return Response::Json(200, InstancesJson(*list));
           }));
     r.Add("GET", "/api/v1/events/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
@@ -829,7 +850,7 @@ class Api {
         Result<domain::InstanceList> list =
             s_.events->FeedInstances(file.substr(0, file.size() - 5), from, to);
         if (!list.ok()) return Fail(list.error());
-        return JsonOk(InstancesJson(*list)).With("Cache-Control", "private, max-age=300");
+        return Response::Json(200, InstancesJson(*list)).With("Cache-Control", "private, max-age=300");
       }
       return Fail(MakeError(Code::kNotFound, "no such feed"));
     });

@@ -101,7 +101,7 @@ class ServicesTest : public testing::TestWithParam<Dialect> {
     EXPECT_TRUE(list.ok()) << DescribeStatus(list.status());
     std::vector<std::string> out;
     if (!list.ok()) return out;
-    for (const domain::InstanceItem& i : list->items) out.push_back(i.start + " " + i.title);
+    for (const domain::InstanceItem& i : list->items) out.push_back(i.start + " " + i.details->title);
     return out;
   }
 

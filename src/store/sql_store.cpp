@@ -211,6 +211,11 @@ CalendarObject ObjectFromRow(const R& r) {
   return o;
 }
 
+// The same columns without `ics`, for range reads.
+constexpr const char* kObjectIndexCols =
+    "id, org_id, calendar_id, uid, component, summary, '' AS ics, etag, sequence, first_start, "
+    "last_end, recurring, created_at, updated_at";
+
 bool IsShort(const CalendarObject& o) {
   return !o.recurring && o.last_end - o.first_start <= kShortSpan;
 }
@@ -503,7 +508,7 @@ class SqlTx final : public domain::StoreTx {
         "UNION ALL "
         "SELECT {0} FROM objects WHERE org_id = $1 AND calendar_id IN ({1}) AND short = 0 "
         "AND first_start < $3 AND last_end > $2",
-        kObjectCols, in);
+        kObjectIndexCols, in);
     std::vector<CalendarObject> rows;
     ALMANAC_RETURN_IF_ERROR(tx_.ForEach(sql, params, [&](const RowView& r) -> Status {
       rows.push_back(ObjectFromRow(r));
