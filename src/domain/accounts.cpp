@@ -90,7 +90,7 @@ Result<Organisation> AccountService::CreateOrganisation(std::string_view slug,
   org.slug = std::string(slug);
   org.name = std::string(name);
   org.created_at = clock_.Now();
-  ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
     ALMANAC_ASSIGN_OR_RETURN(org.id, tx.InsertOrganisation(org));
     // The modules every organisation starts with; admins add and recolour.
     const Module defaults[] = {{"coordination", "Coordination", "#3b82f6"},
@@ -102,7 +102,14 @@ Result<Organisation> AccountService::CreateOrganisation(std::string_view slug,
       ALMANAC_RETURN_IF_ERROR(tx.PutModule(org.id, m));
     }
     return OkStatus();
-  }));
+  });
+  if (!s.ok()) {
+    if (s.error().code == Code::kAlreadyExists) {
+      return MakeError(Code::kAlreadyExists,
+                       fmt::format("an organisation with slug \"{}\" exists", org.slug));
+    }
+    return s.error();
+  }
   return org;
 }
 
@@ -140,10 +147,17 @@ Result<User> AccountService::InsertUser(Id org_id, const NewUser& n) {
     ALMANAC_ASSIGN_OR_RETURN(user.password_hash,
                              core::HashPassword(n.password, options_.password_params));
   }
-  ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
+  Status s = store_.Write([&](StoreTx& tx) -> Status {
     ALMANAC_ASSIGN_OR_RETURN(user.id, tx.InsertUser(user));
     return OkStatus();
-  }));
+  });
+  if (!s.ok()) {
+    if (s.error().code == Code::kAlreadyExists) {
+      return MakeError(Code::kAlreadyExists,
+                       fmt::format("the username \"{}\" is taken", user.username));
+    }
+    return s.error();
+  }
   return user;
 }
 

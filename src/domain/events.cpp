@@ -45,7 +45,10 @@ Error NoEvent() { return MakeError(Code::kNotFound, "no such event"); }
 Error NoCalendar() { return MakeError(Code::kNotFound, "no such calendar"); }
 
 Result<ical::Component> ParseStored(const CalendarObject& object) {
-  Result<ical::ParsedCalendar> parsed = ical::Parse(object.ics);
+  // Lenient: what an import accepted with warnings must stay readable.
+  ical::ParseOptions options;
+  options.lenient = true;
+  Result<ical::ParsedCalendar> parsed = ical::Parse(object.ics, options);
   if (!parsed.ok() || parsed->components.size() != 1) {
     return MakeError(Code::kInternal, "a stored event could not be read",
                      fmt::format("object {}: {}", object.id,
@@ -286,7 +289,7 @@ Result<EventRef> EventService::Create(const Principal& caller, Id calendar_id,
     object.created_at = object.updated_at = now;
     ALMANAC_RETURN_IF_ERROR(FillObject(resource, &object));
     ALMANAC_ASSIGN_OR_RETURN(object.id, tx.InsertObject(object));
-    return OkStatus();
+    return tx.TouchCalendar(caller.org_id, calendar_id);
   }));
   return RefOf(object);
 }
@@ -351,6 +354,7 @@ Result<InstanceList> EventService::Expand(StoreTx& tx,
   const std::string needle = Lower(query.text);
   ical::InstanceOptions options;
   options.max_instances = query.limit + 1;
+  options.limits.max_occurrences = query.limit + 1;
   const std::int64_t from_unix = query.from.unix_seconds();
   const std::int64_t to_unix = query.to.unix_seconds();
   ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectInRange(range, [&](const CalendarObject& o) -> Status {
@@ -458,7 +462,7 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
   EditOutcome out;
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     out = EditOutcome{};
-    Result<CalendarObject> found = tx.GetObject(caller.org_id, event_id);
+    Result<CalendarObject> found = tx.GetObjectForUpdate(caller.org_id, event_id);
     if (!found.ok()) {
       return found.error().code == Code::kNotFound ? Status(NoEvent()) : found.status();
     }
@@ -494,7 +498,7 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
       out.created = RefOf(added);
     }
     out.dropped_overrides = std::move(r.dropped_overrides);
-    return OkStatus();
+    return tx.TouchCalendar(caller.org_id, object.calendar_id);
   }));
   return out;
 }
@@ -505,7 +509,7 @@ Result<EditOutcome> EventService::Delete(const Principal& caller, Id event_id, E
   EditOutcome out;
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     out = EditOutcome{};
-    Result<CalendarObject> found = tx.GetObject(caller.org_id, event_id);
+    Result<CalendarObject> found = tx.GetObjectForUpdate(caller.org_id, event_id);
     if (!found.ok()) {
       return found.error().code == Code::kNotFound ? Status(NoEvent()) : found.status();
     }
@@ -526,14 +530,15 @@ Result<EditOutcome> EventService::Delete(const Principal& caller, Id event_id, E
                              DeleteFromSeries(resource, scope, recurrence_id, ctx));
     if (r.resource_deleted) {
       out.deleted = true;
-      return tx.DeleteObject(caller.org_id, object.id);
+      ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, object.id));
+      return tx.TouchCalendar(caller.org_id, object.calendar_id);
     }
     const std::string expected = object.etag;
     object.updated_at = ctx.now;
     ALMANAC_RETURN_IF_ERROR(FillObject(r.resource, &object));
     ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(object, expected));
     out.event = RefOf(object);
-    return OkStatus();
+    return tx.TouchCalendar(caller.org_id, object.calendar_id);
   }));
   return out;
 }
@@ -549,6 +554,10 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
   ALMANAC_ASSIGN_OR_RETURN(ical::ParsedCalendar parsed, ical::Parse(ics, parse_options));
   ImportReport report;
   for (const ical::Diagnostic& d : parsed.warnings) report.warnings.push_back(d.message);
+  if (parsed.components.empty()) {
+    return Invalid("the body holds no iCalendar data (expected BEGIN:VCALENDAR)");
+  }
+  const core::Instant now = clock_.Now();
 
   // Group by UID; each resource carries the VTIMEZONEs its calendar had.
   struct Group {
@@ -589,9 +598,11 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
         }
       }
       g.resource.components.push_back(c);
+      for (std::string& note : NormalizeObject(&g.resource.components.back(), now)) {
+        report.warnings.push_back(std::move(note));
+      }
     }
   }
-  const core::Instant now = clock_.Now();
   // Analyse and serialise outside the transaction; it only writes rows.
   std::vector<CalendarObject> objects(groups.size());
   for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -631,7 +642,7 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
         options.progress("write", i + 1, objects.size());
       }
     }
-    return OkStatus();
+    return tx.TouchCalendar(caller.org_id, calendar_id);
   }));
   return report;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/time.h"
 #include "ical/model.h"
 
 namespace almanac::domain {
@@ -40,6 +41,13 @@ const ical::Component* MasterOf(const ical::Component& vcalendar);
 
 // The strong ETag of a resource text: 32 hex digits of its SHA-256.
 std::string ETagOf(std::string_view ics);
+
+// Repairs what lenient parsing let through so the stored object is valid
+// RFC 5545 for every client that reads it later: adds a missing DTSTAMP
+// (`now`), adds VALUE=DATE to 8-digit date values that lack it, and keeps
+// only the first of properties that may occur once (RFC 5545 §3.6.1).
+// Returns a note per repair ("line 12: second DTEND dropped").
+std::vector<std::string> NormalizeObject(ical::Component* vevent_or_vtodo, core::Instant now);
 
 // A new VCALENDAR wrapper (VERSION, PRODID) with no components.
 ical::Component NewCalendarShell();

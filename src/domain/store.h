@@ -120,15 +120,21 @@ class StoreTx {
   virtual Result<CalendarObject> GetObject(Id org_id, Id object_id) = 0;
   virtual Result<CalendarObject> GetObjectByUid(Id org_id, Id calendar_id,
                                                 std::string_view uid) = 0;
-  // Inserts and bumps the calendar's version. Errors: kAlreadyExists when the
-  // calendar has the UID already.
+  // As GetObject, and locks the row until the transaction ends, so
+  // concurrent read-modify-write edits of one event queue instead of
+  // failing (PostgreSQL: SELECT ... FOR UPDATE; SQLite has one writer).
+  virtual Result<CalendarObject> GetObjectForUpdate(Id org_id, Id object_id) = 0;
+  // Errors: kAlreadyExists when the calendar has the UID already.
   virtual Result<Id> InsertObject(const CalendarObject& object) = 0;
-  // Replaces the object `object.id` if its stored etag is `expected_etag`;
-  // bumps the calendar's version. Errors: kNotFound; kFailedPrecondition
-  // when the etag changed meanwhile.
+  // Replaces the object `object.id` if its stored etag is `expected_etag`.
+  // Errors: kNotFound; kFailedPrecondition when the etag changed meanwhile.
   virtual Status UpdateObject(const CalendarObject& object, std::string_view expected_etag) = 0;
-  // Deletes and bumps the calendar's version. Errors: kNotFound.
+  // Errors: kNotFound.
   virtual Status DeleteObject(Id org_id, Id object_id) = 0;
+  // Bumps the calendar's version (its CTag). Call once per transaction that
+  // changed its objects: a bump per object would rewrite the calendar row
+  // thousands of times in one import. Errors: kNotFound.
+  virtual Status TouchCalendar(Id org_id, Id calendar_id) = 0;
   // Calls `fn` for every object whose [first_start, last_end) overlaps
   // [query.from, query.to), in no particular order; stops at the first error
   // `fn` returns. The object passed lives only during the call and has

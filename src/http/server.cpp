@@ -52,12 +52,11 @@ constexpr std::size_t kMaxLingerBytes = 1 << 20;
 constexpr std::chrono::milliseconds kAcceptRetry{50};
 
 // IMF-fixdate (RFC 9110 §5.6.7), independent of the C locale.
-// TODO(core/clock): take the time from the injected Clock once it exists.
-std::string HttpDate() {
+std::string HttpDate(const core::Clock& clock) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::time_t t = static_cast<std::time_t>(clock.Now().unix_seconds());
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
@@ -109,6 +108,7 @@ struct Server::Impl {
   Impl(ServerOptions opts, Handler h)
       : options(std::move(opts)),
         handler(std::move(h)),
+        clock(options.clock != nullptr ? *options.clock : core::SystemClock::Instance()),
         ioc(static_cast<int>(options.io_threads)),
         control(asio::make_strand(ioc)),
         acceptor(control),
@@ -139,6 +139,7 @@ struct Server::Impl {
  public:
   const ServerOptions options;
   const Handler handler;
+  const core::Clock& clock;
   std::atomic<bool> stopping{false};
   std::atomic<bool> no_more_posts{false};
   uint16_t port = 0;
@@ -231,7 +232,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void BeginRequest() {
     state_ = State::kReading;
-    started_ = std::chrono::steady_clock::now();
+    started_ = server_.clock.Steady();
     // One deadline for the whole request, however many reads it takes.
     stream_.expires_after(server_.options.read_timeout);
     bhttp::async_read_header(
@@ -404,7 +405,7 @@ class Session : public std::enable_shared_from_this<Session> {
       msg->insert(name, value);
     }
     msg->set(bhttp::field::server, "almanac");
-    msg->set(bhttp::field::date, HttpDate());
+    msg->set(bhttp::field::date, HttpDate(server_.clock));
     msg->set("X-Request-Id", request_id_);
     msg->keep_alive(keep);  // after the handler's headers: it owns Connection
     return msg;
@@ -435,9 +436,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void LogAccess() {
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - started_)
-                  .count();
+    auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(server_.clock.Steady() - started_)
+            .count();
     std::string_view method = "-";
     std::string_view target = "-";
     if (parser_ && parser_->got_some()) {
@@ -488,7 +489,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<Request> request_;
   State state_ = State::kIdle;
   std::string request_id_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point started_ = server_.clock.Steady();
   int version_ = 11;
   bool is_head_ = false;
   bool keep_alive_ = false;

@@ -10,14 +10,18 @@
 // requests queue for the next free worker (bounded by the connections open).
 // Beast and Asio stay inside server.cpp (DESIGN.md).
 //
-// Per connection, one request at a time (HTTP/1.1 §9.3.2 pipelining is safe:
+// Per connection, one request at a time; pipelining is safe (RFC 9112 §9.3.2:
 // requests sent back-to-back are read and answered in order). Keep-alive by
-// default for HTTP/1.1, on request for HTTP/1.0; "Connection: close" is
+// default for HTTP/1.1, on request for HTTP/1.0 (answered as HTTP/1.0);
+// "Connection: close" from the client or in the handler's Response is
 // honoured. "Expect: 100-continue" is answered with 100 before the body is
 // read (or with 413 if the declared length is over the limit). Chunked request
-// bodies are accepted. Answers always carry Content-Length, Date, Server:
-// almanac and X-Request-Id. Errors the server answers itself, as problem
-// details (problem.h), closing the connection afterwards:
+// bodies are accepted. Answers carry Date, Server: almanac, X-Request-Id and,
+// unless the status forbids a body (1xx, 204, 304), Content-Length; never
+// chunked. After the last answer on a connection the server half-closes and
+// discards late input for up to 1 s, so a reset cannot destroy the answer
+// (RFC 9112 §9.6). Errors the server answers itself, as problem details
+// (problem.h), closing the connection afterwards:
 //   400  malformed request line, header or chunking; bad request-target;
 //        HTTP/1.1 without exactly one Host header (RFC 9112 §3.2)
 //   413  body over max_body_bytes (nothing reaches the handler)
@@ -45,6 +49,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "http/router.h"
 
@@ -76,6 +81,9 @@ struct ServerOptions {
   // drain at once. Installed by Create (signals that arrive before Run are
   // acted on when Run starts) and restored to the default when Run returns.
   bool handle_signals = false;
+  // The time for Date headers; nullptr means core::SystemClock::Instance().
+  // Must outlive the server. (Timeouts run on Asio's steady timers.)
+  const core::Clock* clock = nullptr;
 };
 
 class Server {

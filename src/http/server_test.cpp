@@ -315,6 +315,17 @@ TEST_F(ServerTest, StandardHeaders) {
   EXPECT_EQ(r->Header("X-Request-Id")->find_first_not_of("0123456789abcdef"), std::string::npos);
 }
 
+TEST_F(ServerTest, DateComesFromTheInjectedClock) {
+  core::FakeClock clock(core::Instant::FromUnixSeconds(784111777));
+  options_.clock = &clock;
+  Running s = Start();
+  Client c(s.port());
+  c.Send(Get("/hello"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->Header("Date"), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110 §5.6.7
+}
+
 TEST_F(ServerTest, UnknownPathIs404ProblemJson) {
   Running s = Start();
   Client c(s.port());

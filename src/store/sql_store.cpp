@@ -445,6 +445,18 @@ class SqlTx final : public domain::StoreTx {
         fmt::format("SELECT {} FROM objects WHERE org_id = $1 AND id = $2", kObjectCols),
         {org_id, object_id}, "event", [](const Row& r) { return ObjectFromRow(r); });
   }
+  Result<CalendarObject> GetObjectForUpdate(Id org_id, Id object_id) override {
+    const char* lock = tx_.dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
+    return One<CalendarObject>(
+        fmt::format("SELECT {} FROM objects WHERE org_id = $1 AND id = $2{}", kObjectCols, lock),
+        {org_id, object_id}, "event", [](const Row& r) { return ObjectFromRow(r); });
+  }
+  Status TouchCalendar(Id org_id, Id calendar_id) override {
+    return Affected(tx_.Exec("UPDATE calendars SET version = version + 1 WHERE org_id = $1 AND "
+                             "id = $2",
+                             {org_id, calendar_id}),
+                    "calendar");
+  }
   Result<CalendarObject> GetObjectByUid(Id org_id, Id calendar_id, std::string_view uid) override {
     return One<CalendarObject>(
         fmt::format("SELECT {} FROM objects WHERE org_id = $1 AND calendar_id = $2 AND uid = $3",
@@ -461,7 +473,6 @@ class SqlTx final : public domain::StoreTx {
                    {o.org_id, o.calendar_id, o.uid, o.component, o.summary, o.ics, o.etag,
                     o.sequence, o.first_start, o.last_end, o.recurring ? 1 : 0, IsShort(o) ? 1 : 0,
                     o.created_at.unix_seconds(), o.updated_at.unix_seconds()}));
-    ALMANAC_RETURN_IF_ERROR(BumpCalendar(o.calendar_id));
     return id;
   }
   Status UpdateObject(const CalendarObject& o, std::string_view expected_etag) override {
@@ -481,7 +492,7 @@ class SqlTx final : public domain::StoreTx {
       return MakeError(Code::kFailedPrecondition,
                        "the event changed since you read it: fetch it again and redo the change");
     }
-    return BumpCalendar(o.calendar_id);
+    return OkStatus();
   }
   Status DeleteObject(Id org_id, Id object_id) override {
     ALMANAC_ASSIGN_OR_RETURN(
@@ -489,7 +500,7 @@ class SqlTx final : public domain::StoreTx {
         tx_.QueryOne("DELETE FROM objects WHERE org_id = $1 AND id = $2 RETURNING calendar_id",
                      {org_id, object_id}));
     if (!row) return NotFound("event");
-    return BumpCalendar(row->Int(0));
+    return OkStatus();
   }
   Status ForEachObjectInRange(const domain::ObjectRangeQuery& q,
                               const std::function<Status(const CalendarObject&)>& fn) override {
@@ -572,10 +583,7 @@ class SqlTx final : public domain::StoreTx {
     }
     return OkStatus();
   }
-  Status BumpCalendar(Id calendar_id) {
-    return tx_.Exec("UPDATE calendars SET version = version + 1 WHERE id = $1", {calendar_id})
-        .status();
-  }
+
 
   Tx& tx_;
 };
