@@ -446,7 +446,11 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!msg.method_string().empty()) method = msg.method_string();
       if (!msg.target().empty()) target = msg.target();
     }
-    internal::AccessLog().info("{} {} {} {} {}us id={} peer={}", method, target, status_, bytes_,
+    // Secrets never reach the log: feed URLs carry their token in the path,
+    // and query strings may carry anything.
+    std::string logged(target.substr(0, target.find('?')));
+    if (logged.starts_with("/feeds/")) logged = "/feeds/***";
+    internal::AccessLog().info("{} {} {} {} {}us id={} peer={}", method, logged, status_, bytes_,
                                us, request_id_, remote_);
   }
 

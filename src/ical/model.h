@@ -18,14 +18,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace almanac::ical {
 
 // The values of one parameter. Nearly every parameter has exactly one, so
 // the first is kept inline and only further ones go to the heap: a calendar
-// with a million parameters then costs a million fewer allocations. Behaves
-// like a std::vector<std::string> for the operations used here.
+// with a million parameters then costs a million fewer allocations, and a
+// Parameter stays at 72 octets. Behaves like a std::vector<std::string> for
+// the operations used here.
 class ParamValues {
  public:
   using value_type = std::string;
@@ -68,39 +70,81 @@ class ParamValues {
   ParamValues(std::initializer_list<std::string> values) {
     for (const std::string& v : values) push_back(v);
   }
+  ParamValues(const ParamValues& o)
+      : first_(o.first_), more_(o.HasRest() ? new Rest(o.rest()) : o.more_) {}
+  ParamValues(ParamValues&& o) noexcept : first_(std::move(o.first_)), more_(o.more_) {
+    o.first_.clear();
+    o.more_ = nullptr;
+  }
+  ParamValues& operator=(const ParamValues& o) {
+    if (this != &o) *this = ParamValues(o);
+    return *this;
+  }
+  ParamValues& operator=(ParamValues&& o) noexcept {
+    if (this != &o) {
+      DeleteRest();
+      first_ = std::move(o.first_);
+      more_ = o.more_;
+      o.first_.clear();
+      o.more_ = nullptr;
+    }
+    return *this;
+  }
+  ~ParamValues() { DeleteRest(); }
 
-  std::size_t size() const { return has_first_ ? 1 + more_.size() : 0; }
-  bool empty() const { return !has_first_; }
+  std::size_t size() const {
+    return more_ == nullptr ? 0 : more_ == OnlyFirst() ? 1 : 1 + rest().size();
+  }
+  bool empty() const { return more_ == nullptr; }
   // REQUIRES: i < size().
-  std::string& operator[](std::size_t i) { return i == 0 ? first_ : more_[i - 1]; }
-  const std::string& operator[](std::size_t i) const { return i == 0 ? first_ : more_[i - 1]; }
+  std::string& operator[](std::size_t i) { return i == 0 ? first_ : rest()[i - 1]; }
+  const std::string& operator[](std::size_t i) const { return i == 0 ? first_ : rest()[i - 1]; }
   std::string& front() { return first_; }
   const std::string& front() const { return first_; }
   std::string& emplace_back() {
-    if (!has_first_) {
-      has_first_ = true;
+    if (more_ == nullptr) {
+      more_ = OnlyFirst();
       return first_;
     }
-    return more_.emplace_back();
+    if (more_ == OnlyFirst()) more_ = new Rest();
+    return rest().emplace_back();
   }
   void push_back(std::string v) { emplace_back() = std::move(v); }
   void clear() {
-    has_first_ = false;
     first_.clear();
-    more_.clear();
+    DeleteRest();
+    more_ = nullptr;
   }
   iterator begin() { return iterator(this, 0); }
   iterator end() { return iterator(this, size()); }
   const_iterator begin() const { return const_iterator(this, 0); }
   const_iterator end() const { return const_iterator(this, size()); }
   bool operator==(const ParamValues& o) const {
-    return has_first_ == o.has_first_ && first_ == o.first_ && more_ == o.more_;
+    const std::size_t n = size();
+    if (n != o.size()) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if ((*this)[i] != o[i]) return false;
+    }
+    return true;
   }
 
  private:
+  using Rest = std::vector<std::string>;
+
+  // The address more_ holds when first_ is the only value; never written.
+  static void* OnlyFirst() { return &only_first_tag_; }
+  bool HasRest() const { return more_ != nullptr && more_ != OnlyFirst(); }
+  // REQUIRES: HasRest().
+  Rest& rest() const { return *static_cast<Rest*>(more_); }
+  void DeleteRest() {
+    if (HasRest()) delete &rest();
+  }
+
+  static inline char only_first_tag_ = 0;
   std::string first_;
-  std::vector<std::string> more_;
-  bool has_first_ = false;
+  // nullptr: no values; OnlyFirst(): first_ is the only one; otherwise an
+  // owned Rest with the values after the first.
+  void* more_ = nullptr;
 };
 
 // A property parameter (RFC 5545 §3.2): NAME=value[,value...].

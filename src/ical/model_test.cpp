@@ -66,6 +66,57 @@ TEST(ModelTest, ComponentFindAndEquality) {
   EXPECT_NE(copy, event);
 }
 
+TEST(ModelTest, ParamValuesBehavesLikeAVectorOfStrings) {
+  ParamValues none;
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.size(), 0u);
+  EXPECT_EQ(none.begin(), none.end());
+
+  ParamValues one;
+  one.emplace_back() = "a";
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_EQ(one.front(), "a");
+  ParamValues empty_value{""};  // one value, empty: not the same as none
+  EXPECT_FALSE(empty_value.empty());
+  EXPECT_NE(empty_value, none);
+
+  ParamValues three{"a", "b", "c"};
+  EXPECT_EQ(three.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(three.begin(), three.end()),
+            (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(three[2], "c");
+  EXPECT_NE(three, one);
+
+  // Copies are deep; moves leave the source empty.
+  ParamValues copy = three;
+  copy[1] = "B";
+  EXPECT_EQ(three[1], "b");
+  ParamValues assigned;
+  assigned = copy;
+  EXPECT_EQ(assigned, copy);
+  assigned = one;
+  EXPECT_EQ(assigned, one);
+  assigned = three;
+  EXPECT_EQ(assigned, three);
+  ParamValues moved = std::move(copy);
+  EXPECT_EQ(moved, (ParamValues{"a", "B", "c"}));
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): as std::vector
+  moved = std::move(one);
+  EXPECT_EQ(moved, (ParamValues{"a"}));
+  moved.push_back("z");
+  EXPECT_EQ(moved, (ParamValues{"a", "z"}));
+  moved.clear();
+  EXPECT_TRUE(moved.empty());
+  moved.push_back("again");
+  EXPECT_EQ(moved, (ParamValues{"again"}));
+
+  // Parameters built either way compare equal.
+  Parameter built{"MEMBER", {}};
+  built.values.push_back("mailto:a@x");
+  built.values.push_back("mailto:b@x");
+  EXPECT_EQ(built, (Parameter{"MEMBER", {"mailto:a@x", "mailto:b@x"}}));
+}
+
 TEST(ModelTest, CaseHelpers) {
   EXPECT_TRUE(EqualsIgnoreCase("x-Wr-CalName", "X-WR-CALNAME"));
   EXPECT_FALSE(EqualsIgnoreCase("UID", "UIDS"));

@@ -323,8 +323,7 @@ constexpr bool IsNameChar(char c) {
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsWsp(char c) { return c == ' ' || c == '\t'; }
 
-// Octet classes for the name and parameter scanners: one table lookup per
-// octet instead of a chain of comparisons.
+// Octet classes for the name and parameter scanners (ScanTo).
 enum OctetClass : std::uint8_t {
   kLowerName = 1,        // a-z: accepted in a name, upper-cased, noted once
   kNotName = 2,          // anything but A-Z, a-z, DIGIT and '-'
@@ -335,6 +334,8 @@ enum OctetClass : std::uint8_t {
   kCaret = 64,           // '^' (RFC 6868 escapes in parameter values)
 };
 
+#if !defined(__SSE2__)
+// The portable ScanTo looks each octet up here.
 constexpr std::array<std::uint8_t, 256> kOctetClass = [] {
   std::array<std::uint8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
@@ -354,6 +355,72 @@ constexpr std::array<std::uint8_t, 256> kOctetClass = [] {
 }();
 
 std::uint8_t ClassOf(char c) { return kOctetClass[static_cast<unsigned char>(c)]; }
+#endif
+
+// Every logical line HandleLine sees is followed by this many readable
+// octets (see NextLogicalLine), so that ScanTo can read whole 16-octet
+// blocks without looking at the length first.
+constexpr std::size_t kLinePadding = 16;
+
+#if defined(__SSE2__)
+// 0xFF in the octets of v within [lo, hi], an ASCII range (octets >= 0x80
+// compare as negative and never match).
+__m128i InRange(__m128i v, char lo, char hi) {
+  return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                       _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+}
+
+unsigned Mask(__m128i v) { return static_cast<unsigned>(_mm_movemask_epi8(v)); }
+#endif
+
+// The first i' >= i with ClassOf(p[i']) & kStop, or n; ORs into *seen the
+// classes of the octets in between that its caller looks at: kLowerName and
+// kNotName when scanning a name (kStop kEndsName or kEndsParamName), kQuote
+// and kCaret when scanning a parameter value (kEndsParamValue).
+// REQUIRES: p[n, n + kLinePadding) readable.
+template <std::uint8_t kStop>
+std::size_t ScanTo(const char* p, std::size_t n, std::size_t i, unsigned* seen) {
+  static_assert(kStop == kEndsName || kStop == kEndsParamName || kStop == kEndsParamValue);
+#if defined(__SSE2__)
+  static_assert(kLinePadding >= 16);
+  for (; i < n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+    if constexpr (kStop == kEndsParamName) {
+      stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+    } else if constexpr (kStop == kEndsParamValue) {
+      stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+    }
+    // The scan ends in this block at the first stop octet or at n, if
+    // either comes before its end (bit 16 stands for "neither").
+    auto end = static_cast<unsigned>(std::countr_zero(Mask(stop) | 0x10000u));
+    if (n - i < end) end = static_cast<unsigned>(n - i);
+    const unsigned before = (1u << end) - 1;
+    if constexpr (kStop == kEndsParamValue) {
+      if ((Mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) & before) != 0) *seen |= kQuote;
+      if ((Mask(_mm_cmpeq_epi8(v, _mm_set1_epi8('^'))) & before) != 0) *seen |= kCaret;
+    } else {
+      const __m128i lower = InRange(v, 'a', 'z');
+      const __m128i name = _mm_or_si128(_mm_or_si128(InRange(v, 'A', 'Z'), InRange(v, '0', '9')),
+                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+      if ((Mask(lower) & before) != 0) *seen |= kLowerName;
+      if ((~Mask(_mm_or_si128(name, lower)) & before) != 0) *seen |= kNotName;
+    }
+    if (end < 16) return i + end;
+  }
+  return n;
+#else
+  unsigned all = 0;
+  for (; i < n; ++i) {
+    const std::uint8_t k = ClassOf(p[i]);
+    if ((k & kStop) != 0) break;
+    all |= k;
+  }
+  *seen |= all & (kStop == kEndsParamValue ? kQuote | kCaret : kLowerName | kNotName);
+  return i;
+#endif
+}
 
 bool IsControl(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7F; }
 
@@ -723,10 +790,17 @@ class Parser {
         if (scratch_.size() + more.size() > max) return LineTooLong(*line_no);
         scratch_.append(more);
       }
-      *line = scratch_;
+      *line = Padded(&scratch_);
     } else {
       if (first.size() > max) return LineTooLong(*line_no);
       *line = first;
+      // A line that ends too close to the end of the input for the
+      // scanners' read-ahead is copied.
+      if (static_cast<std::size_t>(in_.data() + in_.size() - (first.data() + first.size())) <
+          kLinePadding) {
+        scratch_.assign(first);
+        *line = Padded(&scratch_);
+      }
     }
     // A clean input (see Run) has no line that the scan could reject.
     if (clean_input_) return OkStatus();
@@ -745,10 +819,18 @@ class Parser {
       if ((u < 0x20 && c != '\t') || u == 0x7F) continue;
       cleaned_ += c;
     }
-    *line = cleaned_;
+    *line = Padded(&cleaned_);
     r = ScanLine(*line, &where);
     if (r != ScanResult::kOk) return BadUtf8(*line_no, where);
     return OkStatus();
+  }
+
+  // The text of *buf as a line, after appending kLinePadding spaces to *buf
+  // that the view leaves out but the scanners may read.
+  static std::string_view Padded(std::string* buf) {
+    const std::size_t size = buf->size();
+    buf->append(kLinePadding, ' ');
+    return std::string_view(buf->data(), size);
   }
 
   Error LineTooLong(int line) const {
@@ -763,14 +845,8 @@ class Parser {
 
   Status HandleLine(std::string_view line, int line_no) {
     const std::size_t n = line.size();
-    std::size_t i = 0;
     unsigned seen = 0;  // OctetClass bits of the name's octets
-    while (i < n) {
-      const std::uint8_t k = ClassOf(line[i]);
-      if ((k & kEndsName) != 0) break;
-      seen |= k;
-      ++i;
-    }
+    std::size_t i = ScanTo<kEndsName>(line.data(), n, 0, &seen);
     const bool lower = (seen & kLowerName) != 0;
     const bool bad = (seen & kNotName) != 0;
     if (i == n) return Malformed(line_no, "missing ':' in " + Q(line));
@@ -854,12 +930,7 @@ class Parser {
       ++i;
       const std::size_t ns = i;
       unsigned seen = 0;
-      while (i < n) {
-        const std::uint8_t k = ClassOf(line[i]);
-        if ((k & kEndsParamName) != 0) break;
-        seen |= k;
-        ++i;
-      }
+      i = ScanTo<kEndsParamName>(line.data(), n, i, &seen);
       const bool lower = (seen & kLowerName) != 0;
       const bool bad = (seen & kNotName) != 0;
       const std::string_view pname = line.substr(ns, i - ns);
@@ -911,12 +982,7 @@ class Parser {
         } else {
           const std::size_t s = i;
           unsigned value_seen = 0;
-          while (i < n) {
-            const std::uint8_t k = ClassOf(line[i]);
-            if ((k & kEndsParamValue) != 0) break;
-            value_seen |= k;
-            ++i;
-          }
+          i = ScanTo<kEndsParamValue>(line.data(), n, i, &value_seen);
           if ((value_seen & kQuote) != 0) {
             ALMANAC_RETURN_IF_ERROR(Deviation(
                 line_no,

@@ -515,6 +515,109 @@ TEST(ParserTest, InvalidUtf8IsRejectedInBothModes) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
 }
 
+TEST(ParserTest, Utf8AndControlCharactersAreFoundAtEveryOffset) {
+  // The whole-input check works in blocks of 32 and 64 octets and the
+  // per-line scan in blocks of 16; the error must name the same octet
+  // wherever the offending one falls, and valid text must pass anywhere.
+  for (std::size_t k = 0; k < 90; ++k) {
+    const std::string before = "SUMMARY:" + std::string(k, 'a');
+    const std::string octet = std::to_string(before.size() + 1);
+    for (const char* bad : {"\xE6\x97", "\xED\xA0\x80", "\xC0\xAF", "\xF4\x90\x80\x80", "\x80"}) {
+      Result<ParsedCalendar> r = Parse(EventCal(before + bad + "z\n"));
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().message, "line 8: invalid UTF-8 at octet " + octet + " of the line");
+    }
+    Result<ParsedCalendar> ctl = Parse(EventCal(before + "\x01z\n"));
+    ASSERT_FALSE(ctl.ok());
+    EXPECT_EQ(ctl.error().message,
+              "line 8: control character U+0001 at octet " + octet + " of the line");
+    Result<ParsedCalendar> ok = Parse(EventCal(before + "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89z\n"));
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(FirstEvent(*ok).Find("SUMMARY")->value,
+              std::string(k, 'a') + "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89z");
+  }
+  // A truncated sequence as the very last octets of the input.
+  Result<ParsedCalendar> cut = Parse(Crlf("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//T//EN\n") +
+                                     "END:VCALENDAR\xE6\x97");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().message, "line 4: invalid UTF-8 at octet 14 of the line");
+}
+
+TEST(ParserTest, NamesAndParameterValuesOfEveryLength) {
+  // The name and parameter scanners work 16 octets at a time: every length
+  // and every position of the octet that matters, around that block size.
+  // (The longer lines are not folded, hence that warning, which is left out.)
+  const auto messages = [](const ParsedCalendar& c) {
+    std::vector<std::string> out = Messages(c);
+    std::erase(out, "line 8: line longer than 75 octets");
+    return out;
+  };
+  for (std::size_t len = 1; len <= 40; ++len) {
+    const std::string name = "X-" + std::string(len, 'N');
+    const std::string pname = "X-" + std::string(len, 'P');
+    const std::string pvalue(len, 'v');
+    Result<ParsedCalendar> r =
+        Parse(EventCal(name + ";" + pname + "=" + pvalue + "," + pvalue + ":value\n"));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(messages(*r).empty());
+    const Property* p = FirstEvent(*r).Find(name);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(p->params.size(), 1u);
+    EXPECT_EQ(p->params[0].name, pname);
+    EXPECT_EQ(p->params[0].values, (ParamValues{pvalue, pvalue}));
+    EXPECT_EQ(p->value, "value");
+    for (std::size_t k = 0; k < len; ++k) {
+      std::string lower = name;
+      lower[2 + k] = 'n';
+      std::string caret = pvalue;
+      caret.replace(k, 1, "^n");
+      Result<ParsedCalendar> lr = Parse(EventCal(lower + ";" + pname + "=" + caret + ":v\n"));
+      ASSERT_TRUE(lr.ok()) << lr.error().message;
+      EXPECT_EQ(messages(*lr), std::vector<std::string>{"line 8: lower-case name \"" + lower + "\""});
+      const Property* lp = FirstEvent(*lr).Find(name);
+      ASSERT_NE(lp, nullptr);
+      std::string decoded = pvalue;
+      decoded[k] = '\n';
+      EXPECT_EQ(lp->params.at(0).values.front(), decoded);
+
+      if (k > 0) {  // a '"' first would open a quoted value
+        std::string quote = pvalue;
+        quote[k] = '"';
+        Result<ParsedCalendar> qr = Parse(EventCal(name + ";" + pname + "=" + quote + ":v\n"));
+        ASSERT_FALSE(qr.ok());
+        EXPECT_EQ(qr.error().message,
+                  "line 8: " + name + ": '\"' inside the unquoted value of parameter " + pname);
+      }
+
+      std::string bad = pname;
+      bad[2 + k] = '_';
+      Result<ParsedCalendar> br = Parse(EventCal(name + ";" + bad + "=v:v\n"));
+      ASSERT_FALSE(br.ok());
+      EXPECT_EQ(br.error().message,
+                "line 8: " + name + ": invalid character in parameter name \"" + bad + "\"");
+    }
+  }
+}
+
+TEST(ParserTest, LinesAtTheVeryEndOfTheInput) {
+  // The last lines have no input after them to read ahead into: they are
+  // scanned from a padded copy, with the same results.
+  const std::string head = Crlf("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//T//EN\n");
+  Result<ParsedCalendar> no_newline = Parse(head + "END:VCALENDAR");
+  ASSERT_TRUE(no_newline.ok()) << no_newline.error().message;
+  EXPECT_TRUE(no_newline->warnings.empty());
+  for (std::size_t len = 0; len < 34; ++len) {  // up to 75 octets
+    const std::string tail = "X-T;X-P=" + std::string(len, 'p') + ":" + std::string(len, 'v');
+    Result<ParsedCalendar> r = Parse(head + "END:VCALENDAR\r\n" + tail, Lenient());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(Messages(*r), std::vector<std::string>{
+                                "line 5: property \"X-T\" outside of any component (line dropped)"});
+  }
+  Result<ParsedCalendar> lower = Parse(head + "end:VCALENDAR");
+  ASSERT_TRUE(lower.ok()) << lower.error().message;
+  EXPECT_EQ(Messages(*lower), std::vector<std::string>{"line 4: lower-case name \"end\""});
+}
+
 TEST(ParserTest, ControlCharactersAreRejectedOrRemoved) {
   for (const std::string& ctl :
        {std::string("\x07"), std::string(1, '\0'), std::string("\x7F"), std::string("\r")}) {

@@ -1,9 +1,16 @@
 #include "ical/serializer.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace almanac::ical {
 namespace {
@@ -31,52 +38,108 @@ std::size_t FoldCut(std::string_view line, std::size_t pos, std::size_t room) {
 // ':' ';' or ','), RFC 6868 caret encoding (it holds '^' '"' or newline).
 enum ParamValueNeeds : std::uint8_t { kQuotes = 1, kCarets = 2 };
 
-constexpr std::array<std::uint8_t, 256> kParamValueNeeds = [] {
-  std::array<std::uint8_t, 256> t{};
-  t[':'] = t[';'] = t[','] = kQuotes;
-  t['^'] = t['"'] = t['\n'] = kCarets;
-  return t;
-}();
+// What the n octets at p need. REQUIRES: p[0, n + kReadAhead) is readable
+// (the SSE2 loop reads whole 16-octet blocks and ignores what lies past n).
+constexpr std::size_t kReadAhead = 16;
 
-unsigned NeedsOf(std::string_view v) {
-  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
-  const std::size_t n = v.size();
-  std::size_t i = 0;
-  unsigned a = 0;
-  unsigned b = 0;
-  for (; n - i >= 4; i += 4) {
-    a |= kParamValueNeeds[p[i]] | kParamValueNeeds[p[i + 1]];
-    b |= kParamValueNeeds[p[i + 2]] | kParamValueNeeds[p[i + 3]];
+unsigned NeedsOf(const char* p, std::size_t n) {
+  unsigned needs = 0;
+#if defined(__SSE2__)
+  for (std::size_t i = 0; i < n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i quotes = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(';'))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
+    const __m128i carets = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('^')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+    const unsigned valid = n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1;
+    if ((static_cast<unsigned>(_mm_movemask_epi8(quotes)) & valid) != 0) needs |= kQuotes;
+    if ((static_cast<unsigned>(_mm_movemask_epi8(carets)) & valid) != 0) needs |= kCarets;
   }
-  for (; i < n; ++i) a |= kParamValueNeeds[p[i]];
-  return a | b;
+#else
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (p[i]) {
+      case ':':
+      case ';':
+      case ',':
+        needs |= kQuotes;
+        break;
+      case '^':
+      case '"':
+      case '\n':
+        needs |= kCarets;
+        break;
+      default:
+        break;
+    }
+  }
+#endif
+  return needs;
+}
+
+// Copies n <= 16 octets with two (possibly overlapping) loads and stores:
+// names and parameter values are short, and a call to memcpy costs more
+// than the copy.
+void CopySmall(char* dst, const char* src, std::size_t n) {
+  const auto copy = [&](auto word) {
+    constexpr std::size_t w = sizeof word;
+    decltype(word) head;
+    decltype(word) tail;
+    std::memcpy(&head, src, w);
+    std::memcpy(&tail, src + n - w, w);
+    std::memcpy(dst, &head, w);
+    std::memcpy(dst + n - w, &tail, w);
+  };
+  if (n >= 8) {
+    copy(std::uint64_t{});
+  } else if (n >= 4) {
+    copy(std::uint32_t{});
+  } else if (n >= 2) {
+    copy(std::uint16_t{});
+  } else if (n == 1) {
+    *dst = *src;
+  }
 }
 
 char* Put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (s.size() <= 16) {
+    CopySmall(p, s.data(), s.size());
+  } else {
+    std::memcpy(p, s.data(), s.size());
+  }
   return p + s.size();
 }
 
+// Writes v at p as a parameter value. REQUIRES: room for what MaxLineSize
+// counts for v, plus kReadAhead octets of readable buffer after that.
 char* PutParamValue(char* p, std::string_view v) {
-  const unsigned needs = NeedsOf(v);
+  // Nearly every value needs nothing: copy it, then look at the copy (whose
+  // buffer has the read-ahead room the vector scan wants).
+  Put(p, v);
+  const unsigned needs = NeedsOf(p, v.size());
+  if (needs == 0) return p + v.size();
+  if (needs == kQuotes) {
+    std::memmove(p + 1, p, v.size());
+    *p = '"';
+    p[v.size() + 1] = '"';
+    return p + v.size() + 2;
+  }
+  // Carets needed: write it again, encoded.
   if ((needs & kQuotes) != 0) *p++ = '"';
-  if ((needs & kCarets) == 0) {
-    p = Put(p, v);
-  } else {
-    for (char c : v) {
-      switch (c) {
-        case '^':
-          p = Put(p, "^^");
-          break;
-        case '"':
-          p = Put(p, "^'");
-          break;
-        case '\n':
-          p = Put(p, "^n");
-          break;
-        default:
-          *p++ = c;
-      }
+  for (char c : v) {
+    switch (c) {
+      case '^':
+        p = Put(p, "^^");
+        break;
+      case '"':
+        p = Put(p, "^'");
+        break;
+      case '\n':
+        p = Put(p, "^n");
+        break;
+      default:
+        *p++ = c;
     }
   }
   if ((needs & kQuotes) != 0) *p++ = '"';
@@ -134,23 +197,12 @@ class Writer {
   // Writes `line` folded and ended with CRLF.
   // REQUIRES: `line` does not point into *out.
   void Folded(std::string_view line) {
-    std::size_t pos = 0;
-    std::size_t room = kFoldOctets;
-    while (line.size() - pos > room) {
-      const std::size_t cut = FoldCut(line, pos, room);
-      const std::size_t n = cut - pos;
-      char* p = Room(n + 3);
-      std::memcpy(p, line.data() + pos, n);
-      std::memcpy(p + n, "\r\n ", 3);
-      used_ += n + 3;
-      pos = cut;
-      room = kFoldOctets - 1;  // the leading space counts toward the 75
-    }
-    const std::size_t n = line.size() - pos;
-    char* p = Room(n + 2);
-    std::memcpy(p, line.data() + pos, n);
-    std::memcpy(p + n, "\r\n", 2);
-    used_ += n + 2;
+    // What resize() would throw anyway; also tells the compiler that the size
+    // arithmetic below does not wrap.
+    if (line.size() > out_->max_size() / 2) throw std::length_error("AppendFoldedLine");
+    char* p = Room(line.size() + 2);
+    std::memcpy(p, line.data(), line.size());
+    EndLine(p, p + line.size());
   }
 
  private:
@@ -185,7 +237,7 @@ class Writer {
   }
 
   void WriteProperty(const Property& prop) {
-    char* start = Room(MaxLineSize(prop) + 2);
+    char* start = Room(MaxLineSize(prop) + 2 + kReadAhead);
     char* p = Put(start, prop.name);
     for (const Parameter& param : prop.params) {
       *p++ = ';';
@@ -213,13 +265,43 @@ class Writer {
       used_ += size + 2;
       return;
     }
-    scratch_.assign(start, size);  // reuses scratch_'s capacity
-    Folded(scratch_);
+    FoldInPlace(size);
+  }
+
+  // Folds the logical line at out_[used_, used_ + size) where it stands:
+  // finds the cuts front to back, then moves each segment right to make room
+  // for the CRLF SPACE before it, last segment first so that no segment is
+  // overwritten before it has moved.
+  void FoldInPlace(std::size_t size) {
+    cuts_.clear();
+    {
+      const std::string_view line(out_->data() + used_, size);
+      std::size_t pos = 0;
+      std::size_t room = kFoldOctets;
+      while (size - pos > room) {
+        pos = FoldCut(line, pos, room);
+        cuts_.push_back(pos);
+        room = kFoldOctets - 1;  // the leading space counts toward the 75
+      }
+    }
+    const std::size_t folds = cuts_.size();
+    const std::size_t folded = size + 3 * folds;
+    char* base = Room(folded + 2);  // may move the text; the view above is gone
+    std::memcpy(base + folded, "\r\n", 2);
+    std::size_t segment_end = size;
+    for (std::size_t j = folds; j > 0; --j) {
+      const std::size_t cut = cuts_[j - 1];
+      char* dst = base + cut + 3 * j;
+      std::memmove(dst, base + cut, segment_end - cut);
+      std::memcpy(dst - 3, "\r\n ", 3);
+      segment_end = cut;
+    }
+    used_ += folded + 2;
   }
 
   std::string* out_;
-  std::size_t used_;      // octets of *out written so far
-  std::string scratch_;   // a logical line being folded
+  std::size_t used_;                // octets of *out written so far
+  std::vector<std::size_t> cuts_;   // fold positions of the line being folded
 };
 
 }  // namespace

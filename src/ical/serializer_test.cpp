@@ -102,6 +102,123 @@ TEST(SerializerTest, CaretEncodesQuotesNewlinesAndCarets) {
   EXPECT_EQ(Serialize(c), "BEGIN:X\r\nX-P;CN=Dr. ^'Q^' Smith;X-N=a^nb;X-C=a^^b:v\r\nEND:X\r\n");
 }
 
+// The parameter value as the serializer must write it: RFC 6868 carets for
+// '^' '"' and newline, double quotes when it holds ':' ';' or ','.
+std::string ExpectedParamValue(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '^') {
+      out += "^^";
+    } else if (c == '"') {
+      out += "^'";
+    } else if (c == '\n') {
+      out += "^n";
+    } else {
+      out += c;
+    }
+  }
+  return v.find_first_of(":;,") == std::string::npos ? out : '"' + out + '"';
+}
+
+TEST(SerializerTest, ParameterValuesOfEveryLengthGetExactlyTheirQuotesAndCarets) {
+  // The check for octets that need quoting works 16 octets at a time.
+  for (std::size_t len = 1; len <= 40; ++len) {
+    for (std::size_t k = 0; k < len; ++k) {
+      for (char special : {',', ':', ';', '^', '"', '\n', 'x'}) {
+        std::string v(len, 'v');
+        v[k] = special;
+        Component c;
+        c.name = "X";
+        c.properties.push_back(Prop("X-P", "1", {{"X-A", {v}}, {"X-B", {"w", v}}}));
+        const std::string expected = "X-P;X-A=" + ExpectedParamValue(v) +
+                                     ";X-B=w," + ExpectedParamValue(v) + ":1";
+        std::string folded;
+        AppendFoldedLine(expected, &folded);
+        EXPECT_EQ(Serialize(c), "BEGIN:X\r\n" + folded + "END:X\r\n") << len << " " << k;
+      }
+    }
+  }
+}
+
+// The folding rule of serializer.h, written out the plain way: cut at the
+// last character boundary that leaves at most 75 octets (74 after the
+// leading space) and does not start the next line with whitespace, else at
+// the last character boundary, else (not UTF-8) at the limit.
+std::string ReferenceFold(std::string_view line) {
+  const auto cont = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  std::string out;
+  std::size_t pos = 0;
+  std::size_t room = 75;
+  while (line.size() - pos > room) {
+    std::size_t cut = 0;
+    for (std::size_t c = pos + room; c > pos && cut == 0; --c) {
+      if (!cont(line[c]) && line[c] != ' ' && line[c] != '\t') cut = c;
+    }
+    for (std::size_t c = pos + room; c > pos && cut == 0; --c) {
+      if (!cont(line[c])) cut = c;
+    }
+    if (cut == 0) cut = pos + room;
+    out.append(line.substr(pos, cut - pos));
+    out += "\r\n ";
+    pos = cut;
+    room = 74;
+  }
+  out.append(line.substr(pos));
+  out += "\r\n";
+  return out;
+}
+
+TEST(SerializerTest, FoldsLongParametersAndValuesLikeTheReference) {
+  // Lines folded where they are written: parameters longer than a line,
+  // multi-octet text at every alignment, runs of spaces, very long values.
+  const char* pieces[] = {"a", "é", "日", "🎉", " ", "  ", "\t", "x,y", "\\n"};
+  std::string value;
+  for (int round = 0; round < 400; ++round) {
+    value += pieces[static_cast<std::size_t>(round * 7 + round / 9) % 9];
+    if (round % 23 != 0) continue;
+    std::vector<Parameter> params;
+    for (int k = 0; k < round % 5; ++k) {
+      params.push_back({"X-PARAM-" + std::to_string(k), {std::string(static_cast<std::size_t>(round % 37), 'p')}});
+    }
+    const Property p = Prop("X-LONG", value, params);
+    Component c;
+    c.name = "X";
+    c.properties.push_back(p);
+    std::string logical = "X-LONG";
+    for (const Parameter& param : params) logical += ";" + param.name + "=" + param.values.front();
+    logical += ":" + value;
+    EXPECT_EQ(Serialize(c), "BEGIN:X\r\n" + ReferenceFold(logical) + "END:X\r\n") << round;
+    std::string out = "prefix";
+    AppendFoldedLine(logical, &out);
+    EXPECT_EQ(out, "prefix" + ReferenceFold(logical)) << round;
+  }
+}
+
+TEST(SerializerTest, LargeCalendarsComeOutTheSameAsTheirParts) {
+  // SerializeTo sizes its output from the first sub-components written;
+  // sub-components of very different sizes must not change the text.
+  Component cal;
+  cal.name = "VCALENDAR";
+  cal.properties = {Prop("VERSION", "2.0"), Prop("PRODID", "-//Almanac//Test//EN")};
+  std::string expected = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Almanac//Test//EN\r\n";
+  for (int i = 0; i < 300; ++i) {
+    Component event;
+    event.name = "VEVENT";
+    event.properties.push_back(Prop("UID", std::to_string(i)));
+    // Small events first, then ever larger ones.
+    const std::size_t size = i < 100 ? 1 : static_cast<std::size_t>(i) * static_cast<std::size_t>(i);
+    event.properties.push_back(Prop("DESCRIPTION", std::string(size, 'd')));
+    expected += Serialize(event);
+    cal.components.push_back(std::move(event));
+  }
+  expected += "END:VCALENDAR\r\n";
+  EXPECT_EQ(Serialize(cal), expected);
+  std::string out = "prefix\r\n";
+  out.reserve(100);
+  SerializeTo(cal, &out);
+  EXPECT_EQ(out, "prefix\r\n" + expected);
+}
+
 TEST(SerializerTest, FoldsAt75OctetsCountingTheLeadingSpace) {
   const std::string value(300, 'a');
   std::string out;
