@@ -221,34 +221,6 @@ Result<std::string> NormalizeRule(std::string_view text, const TimeFrame& frame)
   return ical::FormatRecurrenceRule(rule);
 }
 
-struct Timing {
-  TimeFrame frame;
-  LocalDateTime start;
-  LocalDateTime end;
-};
-
-// The current DTSTART/DTEND of `vevent` in its own frame.
-Result<std::optional<Timing>> CurrentTiming(const ical::Component& vevent,
-                                            ical::ZoneResolver& zones) {
-  const ical::Property* dtstart = vevent.Find("DTSTART");
-  if (dtstart == nullptr) return std::optional<Timing>();
-  Timing t;
-  ALMANAC_ASSIGN_OR_RETURN(t.frame, FrameOf(vevent, zones));
-  ALMANAC_ASSIGN_OR_RETURN(t.start, ReadTimeProperty(*dtstart, t.frame, zones));
-  if (const ical::Property* dtend = vevent.Find("DTEND")) {
-    ALMANAC_ASSIGN_OR_RETURN(t.end, ReadTimeProperty(*dtend, t.frame, zones));
-  } else if (const ical::Property* dur = vevent.Find("DURATION")) {
-    Result<ical::DurationValue> d = ical::ParseDuration(dur->value);
-    if (!d.ok()) return Invalid("DURATION: " + d.error().message);
-    const std::int64_t days = d->weeks * 7 + d->days;
-    const std::int64_t sign = d->negative ? -1 : 1;
-    t.end = t.start + sign * (days * core::kSecondsPerDay + d->seconds);
-  } else {
-    t.end = t.frame.kind == TimeFrame::Kind::kDate ? t.start + core::kSecondsPerDay : t.start;
-  }
-  return std::optional<Timing>(t);
-}
-
 }  // namespace
 
 Result<ApiTime> ParseApiTime(std::string_view s) {
@@ -455,6 +427,60 @@ Result<std::vector<LocalDateTime>> ReadTimeList(const ical::Component& c, std::s
   return out;
 }
 
+Result<std::optional<Timing>> ReadTiming(const ical::Component& c, ical::ZoneResolver& zones) {
+  const ical::Property* dtstart = c.Find("DTSTART");
+  if (dtstart == nullptr) return std::optional<Timing>();
+  Timing t;
+  ALMANAC_ASSIGN_OR_RETURN(t.frame, FrameOf(c, zones));
+  ALMANAC_ASSIGN_OR_RETURN(t.start, ReadTimeProperty(*dtstart, t.frame, zones));
+  t.start_at = InstantInFrame(t.start, t.frame);
+  const bool date = t.frame.kind == TimeFrame::Kind::kDate;
+  if (const ical::Property* dtend = c.Find(c.name == "VTODO" ? "DUE" : "DTEND")) {
+    Result<ical::DateTimeValue> v = ical::ParseDateTimeValue(dtend->value);
+    if (!v.ok()) return Invalid(dtend->name + ": " + v.error().message);
+    if (v->utc && !date) {
+      // A UTC end names its instant exactly, also one in a repeated hour.
+      t.end_at = core::Instant::FromUnixSeconds(v->local.seconds());
+      t.end = LocalOfInstant(t.end_at, t.frame);
+    } else {
+      ALMANAC_ASSIGN_OR_RETURN(t.end, ReadTimeProperty(*dtend, t.frame, zones));
+      t.end_at = InstantInFrame(t.end, t.frame);
+    }
+  } else if (const ical::Property* dur = c.Find("DURATION")) {
+    Result<ical::DurationValue> d = ical::ParseDuration(dur->value);
+    if (!d.ok()) return Invalid("DURATION: " + d.error().message);
+    const std::int64_t sign = d->negative ? -1 : 1;
+    // Days are nominal (wall clock), seconds exact (RFC 5545 §3.3.6).
+    const LocalDateTime day_end = t.start + sign * (d->weeks * 7 + d->days) * core::kSecondsPerDay;
+    t.end_at = InstantInFrame(day_end, t.frame) + sign * d->seconds;
+    t.end = date ? day_end + sign * d->seconds : LocalOfInstant(t.end_at, t.frame);
+  } else {
+    t.end = date ? t.start + core::kSecondsPerDay : t.start;
+    t.end_at = InstantInFrame(t.end, t.frame);
+  }
+  return std::optional<Timing>(t);
+}
+
+void SetEndTime(ical::Component* c, std::string_view name, LocalDateTime end,
+                core::Instant end_at, const TimeFrame& frame) {
+  if (frame.kind == TimeFrame::Kind::kZoned && frame.zone->ToInstant(end) != end_at) {
+    // The wall clock cannot name this instant (the second pass through a
+    // repeated hour): write it in UTC, which RFC 5545 §3.8.2.2 allows.
+    ical::Property p;
+    p.name = std::string(name);
+    p.value = core::FormatLocal(end_at.utc()) + "Z";
+    RemoveProperties(c, name);
+    c->properties.push_back(std::move(p));
+    return;
+  }
+  SetTimeProperty(c, name, end, frame);
+}
+
+std::string ApiTextAt(LocalDateTime local, core::Instant at, const TimeFrame& frame) {
+  if (frame.kind == TimeFrame::Kind::kZoned) return FormatRfc3339(at, frame.zone->OffsetAt(at));
+  return ApiTextInFrame(local, frame);
+}
+
 Status ApplyChange(ical::Component* vevent, const EventChange& change, ical::ZoneResolver& zones,
                    const ApplyOptions& options) {
   if (options.is_override && (change.rrule || change.rdates || change.exdates)) {
@@ -462,7 +488,7 @@ Status ApplyChange(ical::Component* vevent, const EventChange& change, ical::Zon
         "rrule, rdates and exdates belong to the series: edit it with scope=all or "
         "scope=following");
   }
-  ALMANAC_ASSIGN_OR_RETURN(std::optional<Timing> current, CurrentTiming(*vevent, zones));
+  ALMANAC_ASSIGN_OR_RETURN(std::optional<Timing> current, ReadTiming(*vevent, zones));
   if (!current && !change.start) return Invalid("start is required");
 
   if (change.ChangesTiming()) {
@@ -486,34 +512,53 @@ Status ApplyChange(ical::Component* vevent, const EventChange& change, ical::Zon
       frame = current->frame;
     }
     LocalDateTime start;
+    core::Instant start_at;
     if (change.start) {
       ALMANAC_ASSIGN_OR_RETURN(start, LocalInFrame(*change.start, frame));
+      start_at = InstantInFrame(start, frame);
+      if (frame.kind == TimeFrame::Kind::kZoned && start_at != change.start->instant) {
+        return Invalid(fmt::format(
+            "start {} is the second pass through an hour the clocks repeat in {}; a time zone "
+            "cannot name it (RFC 5545 §3.3.5): give this event the time zone UTC",
+            FormatRfc3339(change.start->instant, change.start->offset), frame.tzid));
+      }
+    } else if (current->frame.kind == frame.kind && current->frame.tzid == frame.tzid) {
+      // Same frame: keep the wall clock as written (a DTSTART in a DST gap
+      // stays the series' anchor).
+      start = current->start;
+      start_at = current->start_at;
     } else {
-      start = LocalOfInstant(InstantInFrame(current->start, current->frame), frame);
+      start_at = current->start_at;
+      start = LocalOfInstant(start_at, frame);
     }
     LocalDateTime end;
+    core::Instant end_at;
     if (change.end) {
       ALMANAC_ASSIGN_OR_RETURN(end, LocalInFrame(*change.end, frame));
-      if (end <= start) return Invalid("end must be after start");
+      end_at = all_day ? InstantInFrame(end, frame) : change.end->instant;
+      if (all_day ? end <= start : end_at <= start_at) return Invalid("end must be after start");
     } else if (current && all_day == was_all_day) {
       if (all_day) {
         end = start + (current->end - current->start);
+        end_at = InstantInFrame(end, frame);
       } else {
-        const std::int64_t exact = InstantInFrame(current->end, current->frame) -
-                                   InstantInFrame(current->start, current->frame);
-        end = LocalOfInstant(InstantInFrame(start, frame) + exact, frame);
+        end_at = start_at + (current->end_at - current->start_at);
+        end = LocalOfInstant(end_at, frame);
       }
+    } else if (all_day) {
+      end = start + core::kSecondsPerDay;
+      end_at = InstantInFrame(end, frame);
     } else {
-      end = all_day ? start + core::kSecondsPerDay
-                    : LocalOfInstant(InstantInFrame(start, frame) + 3600, frame);
+      end_at = start_at + 3600;
+      end = LocalOfInstant(end_at, frame);
     }
-    if (end < start) return Invalid("end must not be before start");
+    if (end_at < start_at) return Invalid("end must not be before start");
     if (start.date().civil().year < 1900 || end.date().civil().year > 9000) {
       return MakeError(Code::kOutOfRange, "start and end must lie between 1900 and 9000");
     }
     SetTimeProperty(vevent, "DTSTART", start, frame);
     RemoveProperties(vevent, "DURATION");
-    SetTimeProperty(vevent, "DTEND", end, frame);
+    SetEndTime(vevent, vevent->name == "VTODO" ? "DUE" : "DTEND", end, end_at, frame);
 
     if (!options.is_override) {
       // RDATE/EXDATE/RRULE follow the frame; new values replace old ones.
@@ -657,15 +702,15 @@ Status ApplyChange(ical::Component* vevent, const EventChange& change, ical::Zon
 
 Result<EventView> ReadEvent(const ical::Component& vevent, ical::ZoneResolver& zones) {
   EventView view;
-  ALMANAC_ASSIGN_OR_RETURN(std::optional<Timing> timing, CurrentTiming(vevent, zones));
+  ALMANAC_ASSIGN_OR_RETURN(std::optional<Timing> timing, ReadTiming(vevent, zones));
   if (!timing) return Invalid(fmt::format("{} has no DTSTART", vevent.name));
   const TimeFrame& frame = timing->frame;
   view.all_day = frame.kind == TimeFrame::Kind::kDate;
   view.timezone = frame.kind == TimeFrame::Kind::kZoned ? frame.tzid
                   : frame.kind == TimeFrame::Kind::kUtc ? "UTC"
                                                          : "";
-  view.start = ApiTextInFrame(timing->start, frame);
-  view.end = ApiTextInFrame(timing->end, frame);
+  view.start = ApiTextAt(timing->start, timing->start_at, frame);
+  view.end = ApiTextAt(timing->end, timing->end_at, frame);
   for (const ical::Property& p : vevent.properties) {
     const std::string& n = p.name;
     if (n == "UID") {

@@ -150,6 +150,30 @@ Result<std::vector<core::LocalDateTime>> ReadTimeList(const ical::Component& c,
                                                       const TimeFrame& frame,
                                                       ical::ZoneResolver& zones);
 
+// The DTSTART and DTEND (DUE for a VTODO; or DURATION) of a component: wall
+// clock in its frame, and the exact instants (an end written in UTC can lie
+// in a repeated hour that the wall clock cannot name).
+struct Timing {
+  TimeFrame frame;
+  core::LocalDateTime start;
+  core::LocalDateTime end;
+  core::Instant start_at;
+  core::Instant end_at;
+};
+// Absent when the component has no DTSTART.
+// Errors: kInvalidArgument for unreadable values; as FrameOf.
+Result<std::optional<Timing>> ReadTiming(const ical::Component& c, ical::ZoneResolver& zones);
+
+// Writes DTEND (or DUE) ending at `end_at`: in the frame's wall clock
+// (`end`) when that names the instant, else in UTC.
+void SetEndTime(ical::Component* c, std::string_view name, core::LocalDateTime end,
+                core::Instant end_at, const TimeFrame& frame);
+
+// The API text of a time that is `local` in `frame` and exactly `at`: the
+// offset is the one in force at `at` (so the second 01:30 of a fall-back
+// night reads -05:00, not -04:00).
+std::string ApiTextAt(core::LocalDateTime local, core::Instant at, const TimeFrame& frame);
+
 struct ApplyOptions {
   bool is_override = false;          // an occurrence: rrule/rdates/exdates are refused
   std::string default_timezone;      // for a new event without "timezone"

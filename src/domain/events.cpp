@@ -233,8 +233,8 @@ std::shared_ptr<const EventService::Cached> EventService::Parsed(const CalendarO
       Cached::Single single;
       single.instance = r->instances.front();
       const TimeFrame frame = FrameOfInstance(single.instance);
-      single.start = ApiTextInFrame(single.instance.start, frame);
-      single.end = ApiTextInFrame(single.instance.end, frame);
+      single.start = ApiTextAt(single.instance.start, single.instance.start_instant, frame);
+      single.end = ApiTextAt(single.instance.end, single.instance.end_instant, frame);
       single.timezone = ZoneLabel(single.instance);
       single.zones = r->zones;
       value->single = std::move(single);
@@ -387,8 +387,8 @@ Result<InstanceList> EventService::Expand(StoreTx& tx,
       item.start_unix = i.start_instant.unix_seconds();
       item.end_unix = i.end_instant.unix_seconds();
       const TimeFrame frame = FrameOfInstance(i);
-      item.start = start ? *start : ApiTextInFrame(i.start, frame);
-      item.end = end ? *end : ApiTextInFrame(i.end, frame);
+      item.start = start ? *start : ApiTextAt(i.start, i.start_instant, frame);
+      item.end = end ? *end : ApiTextAt(i.end, i.end_instant, frame);
       item.timezone = zone ? *zone : ZoneLabel(i);
       if (i.recurrence_id) item.recurrence_id = ApiTextInFrame(*i.recurrence_id, frame);
       item.module = calendar.module;
@@ -598,9 +598,7 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
         }
       }
       g.resource.components.push_back(c);
-      for (std::string& note : NormalizeObject(&g.resource.components.back(), now)) {
-        report.warnings.push_back(std::move(note));
-      }
+      NormalizeObject(&g.resource.components.back(), now);
     }
   }
   // Analyse and serialise outside the transaction; it only writes rows.

@@ -44,32 +44,27 @@ const ical::Component* MasterOf(const ical::Component& vcalendar) {
 
 std::string ETagOf(std::string_view ics) { return core::Sha256Hex(ics).substr(0, 32); }
 
-std::vector<std::string> NormalizeObject(ical::Component* c, core::Instant now) {
+void NormalizeObject(ical::Component* c, core::Instant now) {
   static const std::set<std::string, std::less<>> kOnce = {
       "DTSTART", "DTEND",    "DUE",           "DURATION", "UID",      "SUMMARY",  "DESCRIPTION",
       "LOCATION", "DTSTAMP", "SEQUENCE",      "STATUS",   "CLASS",    "PRIORITY", "RECURRENCE-ID",
       "CREATED", "LAST-MODIFIED", "TRANSP",   "URL",      "ORGANIZER", "GEO"};
   static const std::set<std::string, std::less<>> kDated = {"DTSTART", "DTEND", "DUE",
                                                             "RECURRENCE-ID", "EXDATE", "RDATE"};
-  std::vector<std::string> notes;
   std::set<std::string, std::less<>> seen;
   std::erase_if(c->properties, [&](const ical::Property& p) {
-    if (!kOnce.contains(p.name) || seen.insert(p.name).second) return false;
-    notes.push_back(fmt::format("line {}: {} given twice; the first is kept", p.line, p.name));
-    return true;
+    return kOnce.contains(p.name) && !seen.insert(p.name).second;
   });
   for (ical::Property& p : c->properties) {
     if (!kDated.contains(p.name) || p.FindParam("VALUE") != nullptr) continue;
     const std::string_view v = p.value;
     if (v.size() == 8 || (v.size() > 8 && v[8] == ',')) {
       p.params.push_back(ical::Parameter{"VALUE", {"DATE"}});
-      notes.push_back(fmt::format("line {}: {} is a date: VALUE=DATE added", p.line, p.name));
     }
   }
   if (c->Find("DTSTAMP") == nullptr) {
     c->properties.push_back(ical::Property{"DTSTAMP", {}, core::FormatLocal(now.utc()) + "Z", 0});
   }
-  return notes;
 }
 
 ical::Component NewCalendarShell() {

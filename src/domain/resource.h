@@ -45,9 +45,9 @@ std::string ETagOf(std::string_view ics);
 // Repairs what lenient parsing let through so the stored object is valid
 // RFC 5545 for every client that reads it later: adds a missing DTSTAMP
 // (`now`), adds VALUE=DATE to 8-digit date values that lack it, and keeps
-// only the first of properties that may occur once (RFC 5545 §3.6.1).
-// Returns a note per repair ("line 12: second DTEND dropped").
-std::vector<std::string> NormalizeObject(ical::Component* vevent_or_vtodo, core::Instant now);
+// only the first of properties that may occur once (RFC 5545 §3.6.1). The
+// lenient parser has already reported each of these as a warning.
+void NormalizeObject(ical::Component* vevent_or_vtodo, core::Instant now);
 
 // A new VCALENDAR wrapper (VERSION, PRODID) with no components.
 ical::Component NewCalendarShell();

@@ -43,37 +43,37 @@ bool IsOverrideOf(const ical::Component& c, std::string_view master_name) {
   return c.name == master_name && c.Find("RECURRENCE-ID") != nullptr;
 }
 
-// The start and end of the master in its frame, and its exact length.
-struct MasterTiming {
-  LocalDateTime start;
-  LocalDateTime end;
-};
+using MasterTiming = Timing;
 
+// DTSTART/DTEND of `c` read in `frame` (the series' frame).
 Result<MasterTiming> TimingOf(const ical::Component& c, const TimeFrame& frame,
                               ical::ZoneResolver& zones) {
-  MasterTiming t;
-  const ical::Property* dtstart = c.Find("DTSTART");
-  if (dtstart == nullptr) return Invalid(fmt::format("{} has no DTSTART", c.name));
-  ALMANAC_ASSIGN_OR_RETURN(t.start, ReadTimeProperty(*dtstart, frame, zones));
-  if (const ical::Property* dtend = c.Find(c.name == "VTODO" ? "DUE" : "DTEND")) {
-    ALMANAC_ASSIGN_OR_RETURN(t.end, ReadTimeProperty(*dtend, frame, zones));
-  } else if (const ical::Property* dur = c.Find("DURATION")) {
-    Result<ical::DurationValue> d = ical::ParseDuration(dur->value);
-    if (!d.ok()) return Invalid("DURATION: " + d.error().message);
-    const std::int64_t sign = d->negative ? -1 : 1;
-    t.end = t.start + sign * ((d->weeks * 7 + d->days) * core::kSecondsPerDay + d->seconds);
-  } else {
-    t.end = frame.kind == TimeFrame::Kind::kDate ? t.start + core::kSecondsPerDay : t.start;
+  ALMANAC_ASSIGN_OR_RETURN(std::optional<Timing> t, ReadTiming(c, zones));
+  if (!t) return Invalid(fmt::format("{} has no DTSTART", c.name));
+  if (t->frame.kind != frame.kind || t->frame.tzid != frame.tzid) {
+    // An override written in another frame: express it in the series' one.
+    const ical::Property* dtstart = c.Find("DTSTART");
+    ALMANAC_ASSIGN_OR_RETURN(t->start, ReadTimeProperty(*dtstart, frame, zones));
+    t->end = t->start + (t->end_at - t->start_at);
+    t->frame = frame;
   }
-  return t;
+  return *t;
 }
 
-// The end of an occurrence starting at `start` with the master's length:
-// exact for timed series (DTEND), nominal days for all-day ones.
-LocalDateTime EndFor(LocalDateTime start, const MasterTiming& m, const TimeFrame& frame) {
-  if (frame.kind != TimeFrame::Kind::kZoned) return start + (m.end - m.start);
-  const std::int64_t exact = InstantInFrame(m.end, frame) - InstantInFrame(m.start, frame);
-  return frame.zone->ToLocal(InstantInFrame(start, frame) + exact);
+// Sets the end of an occurrence starting at `start` with the master's
+// length: exact for timed series, nominal days for all-day ones.
+void SetEndFor(ical::Component* c, LocalDateTime start, const MasterTiming& m,
+               const TimeFrame& frame) {
+  const char* name = c->name == "VTODO" ? "DUE" : "DTEND";
+  if (frame.kind == TimeFrame::Kind::kDate || frame.kind == TimeFrame::Kind::kFloating) {
+    const LocalDateTime end = start + (m.end - m.start);
+    SetTimeProperty(c, name, end, frame);
+    return;
+  }
+  const Instant end_at = InstantInFrame(start, frame) + (m.end_at - m.start_at);
+  const LocalDateTime end =
+      frame.kind == TimeFrame::Kind::kZoned ? frame.zone->ToLocal(end_at) : end_at.utc();
+  SetEndTime(c, name, end, end_at, frame);
 }
 
 // A VCALENDAR with the resource's properties and non-object components
@@ -258,19 +258,16 @@ Result<std::vector<std::string>> ApplyToSeries(ical::Component* resource,
     ALMANAC_ASSIGN_OR_RETURN(MasterTiming own, TimingOf(c, old_frame, zones));
     const bool same_frame = old_frame.kind == frame.kind && old_frame.tzid == frame.tzid;
     SetTimeProperty(&c, "RECURRENCE-ID", rid, frame);
-    const char* end_name = c.name == "VTODO" ? "DUE" : "DTEND";
     if (own.start == old_rid || day_kind_changed) {
-      const bool own_length = !day_kind_changed && (own.end - own.start) !=
-                                                       (old_timing.end - old_timing.start);
+      const bool own_length = !day_kind_changed && (own.end_at - own.start_at) !=
+                                                       (old_timing.end_at - old_timing.start_at);
       SetTimeProperty(&c, "DTSTART", rid, frame);
       RemoveProperties(&c, "DURATION");
-      SetTimeProperty(&c, end_name,
-                      own_length ? rid + (own.end - own.start) : EndFor(rid, timing, frame),
-                      frame);
+      SetEndFor(&c, rid, own_length ? own : timing, frame);
     } else if (!same_frame) {
       SetTimeProperty(&c, "DTSTART", to_new_frame(own.start), frame);
       RemoveProperties(&c, "DURATION");
-      SetTimeProperty(&c, end_name, to_new_frame(own.end), frame);
+      SetEndFor(&c, to_new_frame(own.start), own, frame);
     }
     for (const char* name : kPropagated) {
       const ical::Property* was = FindProp(old_master, name);
@@ -376,8 +373,7 @@ Result<ical::Component> Split(ical::Component* resource, const ical::Component& 
   SetProperty(&head, "UID", ctx.new_uid);
   SetTimeProperty(&head, "DTSTART", at.rid, at.frame);
   RemoveProperties(&head, "DURATION");
-  SetTimeProperty(&head, head.name == "VTODO" ? "DUE" : "DTEND", EndFor(at.rid, timing, at.frame),
-                  at.frame);
+  SetEndFor(&head, at.rid, timing, at.frame);
   SetProperty(&head, "SEQUENCE", "0");
   SetProperty(&head, "CREATED", core::FormatLocal(ctx.now.utc()) + "Z");
   // The remaining COUNT of each rule goes with the new series.
@@ -452,8 +448,7 @@ Result<SeriesEditResult> EditSeries(const ical::Component& resource, EditScope s
       for (const char* name : {"RRULE", "RDATE", "EXDATE", "EXRULE"}) RemoveProperties(&o, name);
       SetTimeProperty(&o, "DTSTART", at.rid, at.frame);
       RemoveProperties(&o, "DURATION");
-      SetTimeProperty(&o, o.name == "VTODO" ? "DUE" : "DTEND", EndFor(at.rid, timing, at.frame),
-                      at.frame);
+      SetEndFor(&o, at.rid, timing, at.frame);
       SetTimeProperty(&o, "RECURRENCE-ID", at.rid, at.frame);
       out.resource.components.push_back(std::move(o));
       at.override_index = static_cast<int>(out.resource.components.size() - 1);
