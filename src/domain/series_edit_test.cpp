@@ -350,6 +350,57 @@ TEST(SeriesEdit, DeleteFollowingTruncates) {
   EXPECT_EQ(info->last_end, T("2025-03-24T09:30:00+01:00").instant.unix_seconds());
 }
 
+TEST(SeriesEdit, FallBackOverrideKeepsItsExactLength) {
+  // 01:30-02:00 New York daily; on 2025-11-02 01:30 EDT + 30 min is 01:00 EST,
+  // a wall-clock time that comes before the start: DTEND must be written in UTC.
+  ical::Component cal = MakeSeries("2025-10-31T01:30:00-04:00", "2025-10-31T02:00:00-04:00",
+                                   "America/New_York", "FREQ=DAILY;COUNT=4", "Night");
+  EventChange c;
+  c.title = "Fold";
+  Result<SeriesEditResult> r =
+      EditSeries(cal, EditScope::kThis, T("2025-11-02T01:30:00-04:00"), c, Ctx());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const ical::Component& o = r->resource.components.back();
+  EXPECT_EQ(o.Find("DTEND")->value, "20251102T060000Z");
+  Result<ical::InstanceResult> expanded =
+      ical::ExpandInstances(r->resource, T("2025-11-02T00:00:00Z").instant,
+                            T("2025-11-03T00:00:00Z").instant);
+  ASSERT_TRUE(expanded.ok());
+  ASSERT_EQ(expanded->instances.size(), 1u);
+  EXPECT_EQ(expanded->instances[0].end_instant - expanded->instances[0].start_instant, 1800);
+  ical::ZoneResolver zones(r->resource);
+  Result<EventView> view = ReadEvent(o, zones);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->start, "2025-11-02T01:30:00-04:00");
+  EXPECT_EQ(view->end, "2025-11-02T01:00:00-05:00");
+}
+
+TEST(ApplyChange, StartInTheRepeatedHourIsRefusedEndIsAccepted) {
+  ical::Component cal = NewCalendarShell();
+  ical::ZoneResolver zones(cal);
+  ApplyOptions o;
+  o.creating = true;
+  o.now = kNow;
+  ical::Component ev;
+  ev.name = "VEVENT";
+  EventChange second_pass;
+  second_pass.start = T("2025-11-02T01:10:00-05:00");
+  second_pass.timezone = "America/New_York";
+  Status s = ApplyChange(&ev, second_pass, zones, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Code::kInvalidArgument);
+  EXPECT_THAT(s.error().message, ::testing::HasSubstr("give this event the time zone UTC"));
+  EventChange ends_in_it;
+  ends_in_it.start = T("2025-11-02T01:30:00-04:00");
+  ends_in_it.end = T("2025-11-02T01:15:00-05:00");
+  ends_in_it.timezone = "America/New_York";
+  ical::Component ev2;
+  ev2.name = "VEVENT";
+  ASSERT_TRUE(ApplyChange(&ev2, ends_in_it, zones, o).ok());
+  EXPECT_EQ(ev2.Find("DTSTART")->value, "20251102T013000");
+  EXPECT_EQ(ev2.Find("DTEND")->value, "20251102T061500Z");
+}
+
 TEST(Resource, AnalyzeRejectsMixedUidsAndFindsSpan) {
   ical::Component cal = MakeSeries("2025-03-03T09:00:00Z", "2025-03-03T09:30:00Z", "UTC",
                                    "FREQ=DAILY;COUNT=3");
