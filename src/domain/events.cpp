@@ -146,6 +146,32 @@ const std::shared_ptr<const InstanceDetails>& BusyDetails() {
   return kBusy;
 }
 
+// An event about to be edited: locked, checked for write access and for
+// the client's If-Match, parsed.
+struct Editing {
+  CalendarObject object;
+  Calendar calendar;
+  ical::Component resource;
+};
+
+Result<Editing> LoadForEdit(StoreTx& tx, const Principal& caller, Id event_id,
+                            const std::optional<std::string>& if_match) {
+  Result<CalendarObject> found = tx.GetObjectForUpdate(caller.org_id, event_id);
+  if (!found.ok()) return found.error().code == Code::kNotFound ? NoEvent() : found.error();
+  Editing e;
+  e.object = std::move(found).value();
+  Result<std::pair<Calendar, Access>> cal =
+      CalendarFor(tx, caller, e.object.calendar_id, Access::kWrite);
+  if (!cal.ok()) return cal.error().code == Code::kNotFound ? NoEvent() : cal.error();
+  e.calendar = std::move(cal->first);
+  if (if_match && *if_match != e.object.etag) {
+    return MakeError(Code::kFailedPrecondition,
+                     "the event changed since you read it: fetch it again and redo the change");
+  }
+  ALMANAC_ASSIGN_OR_RETURN(e.resource, ParseStored(e.object));
+  return e;
+}
+
 }  // namespace
 
 void MaskPrivate(ical::Component* vcalendar, bool all_components) {
@@ -462,25 +488,13 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
   EditOutcome out;
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     out = EditOutcome{};
-    Result<CalendarObject> found = tx.GetObjectForUpdate(caller.org_id, event_id);
-    if (!found.ok()) {
-      return found.error().code == Code::kNotFound ? Status(NoEvent()) : found.status();
-    }
-    CalendarObject object = std::move(found).value();
-    Result<std::pair<Calendar, Access>> cal =
-        CalendarFor(tx, caller, object.calendar_id, Access::kWrite);
-    if (!cal.ok()) {
-      return cal.error().code == Code::kNotFound ? Status(NoEvent()) : cal.status();
-    }
-    if (if_match && *if_match != object.etag) {
-      return MakeError(Code::kFailedPrecondition,
-                       "the event changed since you read it: fetch it again and redo the change");
-    }
-    ALMANAC_ASSIGN_OR_RETURN(ical::Component resource, ParseStored(object));
+    ALMANAC_ASSIGN_OR_RETURN(Editing e, LoadForEdit(tx, caller, event_id, if_match));
+    CalendarObject& object = e.object;
+    ical::Component& resource = e.resource;
     SeriesEditContext ctx;
     ctx.now = clock_.Now();
     ctx.new_uid = new_uid;
-    ctx.default_timezone = cal->first.timezone;
+    ctx.default_timezone = e.calendar.timezone;
     ALMANAC_ASSIGN_OR_RETURN(SeriesEditResult r,
                              EditSeries(resource, scope, recurrence_id, change, ctx));
     const std::string expected = object.etag;
@@ -509,21 +523,9 @@ Result<EditOutcome> EventService::Delete(const Principal& caller, Id event_id, E
   EditOutcome out;
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     out = EditOutcome{};
-    Result<CalendarObject> found = tx.GetObjectForUpdate(caller.org_id, event_id);
-    if (!found.ok()) {
-      return found.error().code == Code::kNotFound ? Status(NoEvent()) : found.status();
-    }
-    CalendarObject object = std::move(found).value();
-    Result<std::pair<Calendar, Access>> cal =
-        CalendarFor(tx, caller, object.calendar_id, Access::kWrite);
-    if (!cal.ok()) {
-      return cal.error().code == Code::kNotFound ? Status(NoEvent()) : cal.status();
-    }
-    if (if_match && *if_match != object.etag) {
-      return MakeError(Code::kFailedPrecondition,
-                       "the event changed since you read it: fetch it again and redo the change");
-    }
-    ALMANAC_ASSIGN_OR_RETURN(ical::Component resource, ParseStored(object));
+    ALMANAC_ASSIGN_OR_RETURN(Editing e, LoadForEdit(tx, caller, event_id, if_match));
+    CalendarObject& object = e.object;
+    ical::Component& resource = e.resource;
     SeriesEditContext ctx;
     ctx.now = clock_.Now();
     ALMANAC_ASSIGN_OR_RETURN(SeriesEditResult r,
