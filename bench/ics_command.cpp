@@ -146,9 +146,9 @@ ChildResult RunChild(const std::string& self, const std::string& engine, const s
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
-    const char* argv[] = {self.c_str(),      "ics-child",          engine.c_str(),
-                          file.c_str(),      reps_text.c_str(),    TimerKindName(timer),
-                          warmup_text.c_str(), nullptr};
+    const char* argv[] = {
+        self.c_str(),      "ics-child",          engine.c_str(),      file.c_str(),
+        reps_text.c_str(), TimerKindName(timer), warmup_text.c_str(), nullptr};
     ::execv(self.c_str(), const_cast<char* const*>(argv));
     std::fprintf(stderr, "execv %s: %s\n", self.c_str(), std::strerror(errno));
     ::_exit(127);
@@ -361,11 +361,11 @@ int RunIcsCommand(const std::vector<std::string>& args, const std::string& self_
   for (const auto& [name, t] : results) {
     const double peak_mb = static_cast<double>(t.rss_peak_kb) * 1024 / kMB;
     const double tree_mb = static_cast<double>(t.rss_peak_kb - t.rss_loaded_kb) * 1024 / kMB;
-    std::printf("%-8s %7.0f %5.0f %8.3f/%8.3f %8.3f/%8.3f %8.3f/%8.3f %9.1f %7.1f %8.1f %8.1f %9s\n",
-                name.c_str(), t.last.num("events"), t.last.num("warnings"), Min(t.parse),
-                Median(t.parse), Min(t.serialize), Median(t.serialize), Min(t.total),
-                Median(t.total), mb / Median(t.total), t.last.num("out_bytes") / kMB, peak_mb,
-                tree_mb, t.roundtrip_ok ? "ok" : "DIFFERS");
+    std::printf(
+        "%-8s %7.0f %5.0f %8.3f/%8.3f %8.3f/%8.3f %8.3f/%8.3f %9.1f %7.1f %8.1f %8.1f %9s\n",
+        name.c_str(), t.last.num("events"), t.last.num("warnings"), Min(t.parse), Median(t.parse),
+        Min(t.serialize), Median(t.serialize), Min(t.total), Median(t.total), mb / Median(t.total),
+        t.last.num("out_bytes") / kMB, peak_mb, tree_mb, t.roundtrip_ok ? "ok" : "DIFFERS");
     if (!t.roundtrip_ok) failed = true;
   }
   std::printf(

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
-#include <utility>
 #include <memory>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -385,8 +385,8 @@ std::size_t ScanTo(const char* p, std::size_t n, std::size_t i, unsigned* seen) 
   static_assert(kLinePadding >= 16);
   for (; i < n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
-                                _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
+    __m128i stop =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')), _mm_cmpeq_epi8(v, _mm_set1_epi8(';')));
     if constexpr (kStop == kEndsParamName) {
       stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
     } else if constexpr (kStop == kEndsParamValue) {
@@ -1498,7 +1498,7 @@ class Parser {
   const ParseOptions& opt_;
   const bool lenient_;
   std::size_t pos_ = 0;
-  int line_no_ = 0;  // physical lines read so far
+  int line_no_ = 0;           // physical lines read so far
   bool clean_input_ = false;  // internal::IsCleanStream(in_): no line needs ScanLine
   // The first VALUE and TZID parameter of the property being parsed (index
   // in its params), or -1: what FindParam("VALUE") / ("TZID") would find.

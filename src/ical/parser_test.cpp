@@ -537,8 +537,8 @@ TEST(ParserTest, Utf8AndControlCharactersAreFoundAtEveryOffset) {
               std::string(k, 'a') + "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89z");
   }
   // A truncated sequence as the very last octets of the input.
-  Result<ParsedCalendar> cut = Parse(Crlf("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//T//EN\n") +
-                                     "END:VCALENDAR\xE6\x97");
+  Result<ParsedCalendar> cut =
+      Parse(Crlf("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//T//EN\n") + "END:VCALENDAR\xE6\x97");
   ASSERT_FALSE(cut.ok());
   EXPECT_EQ(cut.error().message, "line 4: invalid UTF-8 at octet 14 of the line");
 }
@@ -573,7 +573,8 @@ TEST(ParserTest, NamesAndParameterValuesOfEveryLength) {
       caret.replace(k, 1, "^n");
       Result<ParsedCalendar> lr = Parse(EventCal(lower + ";" + pname + "=" + caret + ":v\n"));
       ASSERT_TRUE(lr.ok()) << lr.error().message;
-      EXPECT_EQ(messages(*lr), std::vector<std::string>{"line 8: lower-case name \"" + lower + "\""});
+      EXPECT_EQ(messages(*lr),
+                std::vector<std::string>{"line 8: lower-case name \"" + lower + "\""});
       const Property* lp = FirstEvent(*lr).Find(name);
       ASSERT_NE(lp, nullptr);
       std::string decoded = pvalue;
@@ -610,8 +611,9 @@ TEST(ParserTest, LinesAtTheVeryEndOfTheInput) {
     const std::string tail = "X-T;X-P=" + std::string(len, 'p') + ":" + std::string(len, 'v');
     Result<ParsedCalendar> r = Parse(head + "END:VCALENDAR\r\n" + tail, Lenient());
     ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_EQ(Messages(*r), std::vector<std::string>{
-                                "line 5: property \"X-T\" outside of any component (line dropped)"});
+    EXPECT_EQ(Messages(*r),
+              std::vector<std::string>{
+                  "line 5: property \"X-T\" outside of any component (line dropped)"});
   }
   Result<ParsedCalendar> lower = Parse(head + "end:VCALENDAR");
   ASSERT_TRUE(lower.ok()) << lower.error().message;

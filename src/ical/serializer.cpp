@@ -300,8 +300,8 @@ class Writer {
   }
 
   std::string* out_;
-  std::size_t used_;                // octets of *out written so far
-  std::vector<std::size_t> cuts_;   // fold positions of the line being folded
+  std::size_t used_;               // octets of *out written so far
+  std::vector<std::size_t> cuts_;  // fold positions of the line being folded
 };
 
 }  // namespace

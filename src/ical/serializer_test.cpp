@@ -130,8 +130,8 @@ TEST(SerializerTest, ParameterValuesOfEveryLengthGetExactlyTheirQuotesAndCarets)
         Component c;
         c.name = "X";
         c.properties.push_back(Prop("X-P", "1", {{"X-A", {v}}, {"X-B", {"w", v}}}));
-        const std::string expected = "X-P;X-A=" + ExpectedParamValue(v) +
-                                     ";X-B=w," + ExpectedParamValue(v) + ":1";
+        const std::string expected =
+            "X-P;X-A=" + ExpectedParamValue(v) + ";X-B=w," + ExpectedParamValue(v) + ":1";
         std::string folded;
         AppendFoldedLine(expected, &folded);
         EXPECT_EQ(Serialize(c), "BEGIN:X\r\n" + folded + "END:X\r\n") << len << " " << k;
@@ -178,7 +178,8 @@ TEST(SerializerTest, FoldsLongParametersAndValuesLikeTheReference) {
     if (round % 23 != 0) continue;
     std::vector<Parameter> params;
     for (int k = 0; k < round % 5; ++k) {
-      params.push_back({"X-PARAM-" + std::to_string(k), {std::string(static_cast<std::size_t>(round % 37), 'p')}});
+      params.push_back({"X-PARAM-" + std::to_string(k),
+                        {std::string(static_cast<std::size_t>(round % 37), 'p')}});
     }
     const Property p = Prop("X-LONG", value, params);
     Component c;
@@ -206,7 +207,8 @@ TEST(SerializerTest, LargeCalendarsComeOutTheSameAsTheirParts) {
     event.name = "VEVENT";
     event.properties.push_back(Prop("UID", std::to_string(i)));
     // Small events first, then ever larger ones.
-    const std::size_t size = i < 100 ? 1 : static_cast<std::size_t>(i) * static_cast<std::size_t>(i);
+    const std::size_t size =
+        i < 100 ? 1 : static_cast<std::size_t>(i) * static_cast<std::size_t>(i);
     event.properties.push_back(Prop("DESCRIPTION", std::string(size, 'd')));
     expected += Serialize(event);
     cal.components.push_back(std::move(event));

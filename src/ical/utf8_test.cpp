@@ -129,34 +129,34 @@ TEST(Utf8Test, ThreeAndFourOctetSequencesAndTheirLimits) {
 
 TEST(Utf8Test, NamedEdgeCasesAtEveryOffset) {
   const std::string valid[] = {
-      "\xC2\x80",          // U+0080, the first 2-octet code point
-      "\xDF\xBF",          // U+07FF
-      "\xE0\xA0\x80",      // U+0800
-      "\xED\x9F\xBF",      // U+D7FF, just below the surrogates
-      "\xEE\x80\x80",      // U+E000, just above them
-      "\xEF\xBF\xBF",      // U+FFFF
-      "\xF0\x90\x80\x80",  // U+10000
-      "\xF4\x8F\xBF\xBF",  // U+10FFFF, the last code point
+      "\xC2\x80",                              // U+0080, the first 2-octet code point
+      "\xDF\xBF",                              // U+07FF
+      "\xE0\xA0\x80",                          // U+0800
+      "\xED\x9F\xBF",                          // U+D7FF, just below the surrogates
+      "\xEE\x80\x80",                          // U+E000, just above them
+      "\xEF\xBF\xBF",                          // U+FFFF
+      "\xF0\x90\x80\x80",                      // U+10000
+      "\xF4\x8F\xBF\xBF",                      // U+10FFFF, the last code point
       "\xC3\xA9\xE6\x97\xA5\xF0\x9F\x8E\x89",  // é日🎉
       "\r\n",
       "\t",
   };
   const std::string invalid[] = {
-      "\xC0\xAF",          // overlong '/'
-      "\xC1\xBF",          // overlong
-      "\xE0\x9F\xBF",      // overlong 3-octet
-      "\xF0\x8F\xBF\xBF",  // overlong 4-octet
-      "\xED\xA0\x80",      // U+D800, a surrogate
-      "\xED\xBF\xBF",      // U+DFFF
-      "\xF4\x90\x80\x80",  // U+110000
-      "\xF5\x80\x80\x80",  // lead above F4
+      "\xC0\xAF",              // overlong '/'
+      "\xC1\xBF",              // overlong
+      "\xE0\x9F\xBF",          // overlong 3-octet
+      "\xF0\x8F\xBF\xBF",      // overlong 4-octet
+      "\xED\xA0\x80",          // U+D800, a surrogate
+      "\xED\xBF\xBF",          // U+DFFF
+      "\xF4\x90\x80\x80",      // U+110000
+      "\xF5\x80\x80\x80",      // lead above F4
       "\xF8\x88\x80\x80\x80",  // 5-octet form
-      "\x80",              // stray continuation
-      "\xBF",              //
-      "\xC3",              // truncated 2-octet
-      "\xE6\x97",          // truncated 3-octet
-      "\xF0\x9F\x8E",      // truncated 4-octet
-      "\xE6z\x97",         // interrupted
+      "\x80",                  // stray continuation
+      "\xBF",                  // stray continuation, the last one
+      "\xC3",                  // truncated 2-octet
+      "\xE6\x97",              // truncated 3-octet
+      "\xF0\x9F\x8E",          // truncated 4-octet
+      "\xE6z\x97",             // interrupted
       "\xFE",
       "\xFF",
       "\r",      // CR without LF
@@ -200,8 +200,9 @@ TEST(Utf8Test, RandomTextAgreesWithTheReference) {
   std::mt19937 rng(seed);
   // Mostly valid text (ASCII, CRLF, multi-octet characters), with a small
   // chance of any octet, so that both answers come up often.
-  const std::string alphabet[] = {"a", "Z", " ", "\t", "\r\n", "\n", "\xC3\xA9", "\xD0\x96",
-                                  "\xE6\x97\xA5", "\xF0\x9F\x8E\x89", ":", ";"};
+  const std::string alphabet[] = {"a",  "Z",        " ",        "\t",           "\r\n",
+                                  "\n", "\xC3\xA9", "\xD0\x96", "\xE6\x97\xA5", "\xF0\x9F\x8E\x89",
+                                  ":",  ";"};
   std::uniform_int_distribution<int> pick(0, 11);
   std::uniform_int_distribution<int> any(0, 255);
   std::uniform_int_distribution<int> percent(0, 999);

@@ -147,22 +147,21 @@ ALMANAC_AVX2_INLINE __m256i Utf8BlockErrors(__m256i in, __m256i prev_in) {
   const __m256i prev2 = _mm256_alignr_epi8(in, shifted, 14);
   const __m256i prev3 = _mm256_alignr_epi8(in, shifted, 13);
 
-#define ALMANAC_T16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                                 \
-  _mm256_setr_epi8(                                                                               \
-      static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d),      \
-      static_cast<char>(e), static_cast<char>(f), static_cast<char>(g), static_cast<char>(h),      \
-      static_cast<char>(i), static_cast<char>(j), static_cast<char>(k), static_cast<char>(l),      \
-      static_cast<char>(m), static_cast<char>(n), static_cast<char>(o), static_cast<char>(p),      \
-      static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d),      \
-      static_cast<char>(e), static_cast<char>(f), static_cast<char>(g), static_cast<char>(h),      \
-      static_cast<char>(i), static_cast<char>(j), static_cast<char>(k), static_cast<char>(l),      \
+#define ALMANAC_T16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)                           \
+  _mm256_setr_epi8(                                                                           \
+      static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d), \
+      static_cast<char>(e), static_cast<char>(f), static_cast<char>(g), static_cast<char>(h), \
+      static_cast<char>(i), static_cast<char>(j), static_cast<char>(k), static_cast<char>(l), \
+      static_cast<char>(m), static_cast<char>(n), static_cast<char>(o), static_cast<char>(p), \
+      static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d), \
+      static_cast<char>(e), static_cast<char>(f), static_cast<char>(g), static_cast<char>(h), \
+      static_cast<char>(i), static_cast<char>(j), static_cast<char>(k), static_cast<char>(l), \
       static_cast<char>(m), static_cast<char>(n), static_cast<char>(o), static_cast<char>(p))
 
-  const __m256i byte_1_high_table =
-      ALMANAC_T16(kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong,
-                  kTwoConts, kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
-                  kTooShort | kOverlong3 | kSurrogate,
-                  kTooShort | kTooLarge | kTooLarge1000 | kOverlong4);
+  const __m256i byte_1_high_table = ALMANAC_T16(
+      kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTooLong, kTwoConts,
+      kTwoConts, kTwoConts, kTwoConts, kTooShort | kOverlong2, kTooShort,
+      kTooShort | kOverlong3 | kSurrogate, kTooShort | kTooLarge | kTooLarge1000 | kOverlong4);
   const __m256i byte_1_low_table = ALMANAC_T16(
       kCarry | kOverlong3 | kOverlong2 | kOverlong4, kCarry | kOverlong2, kCarry, kCarry,
       kCarry | kTooLarge, kCarry | kTooLarge | kTooLarge1000, kCarry | kTooLarge | kTooLarge1000,
@@ -201,10 +200,10 @@ ALMANAC_AVX2_INLINE __m256i Utf8BlockErrors(__m256i in, __m256i prev_in) {
 // Non-zero where the last octets of `in` start a sequence that needs more
 // octets than the block has left.
 ALMANAC_AVX2_INLINE __m256i Utf8Incomplete(__m256i in) {
-  const __m256i max = _mm256_setr_epi8(
-      -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-      -1, -1, -1, -1, -1, -1, static_cast<char>(0xF0 - 1), static_cast<char>(0xE0 - 1),
-      static_cast<char>(0xC0 - 1));
+  const __m256i max =
+      _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, static_cast<char>(0xF0 - 1),
+                       static_cast<char>(0xE0 - 1), static_cast<char>(0xC0 - 1));
   return _mm256_subs_epu8(in, max);
 }
 
@@ -235,15 +234,15 @@ __attribute__((target("avx2"))) inline bool IsCleanStreamAvx2(std::string_view t
   for (; n - i >= 64; i += 64) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32));
-    errors = _mm256_or_si256(errors,
-                             _mm256_or_si256(ControlErrors(a, prev_in), ControlErrors(b, a)));
+    errors =
+        _mm256_or_si256(errors, _mm256_or_si256(ControlErrors(a, prev_in), ControlErrors(b, a)));
     if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
       // All ASCII: only a sequence left open before them is wrong.
       errors = _mm256_or_si256(errors, prev_incomplete);
       prev_incomplete = _mm256_setzero_si256();
     } else {
-      errors = _mm256_or_si256(
-          errors, _mm256_or_si256(Utf8BlockErrors(a, prev_in), Utf8BlockErrors(b, a)));
+      errors = _mm256_or_si256(errors,
+                               _mm256_or_si256(Utf8BlockErrors(a, prev_in), Utf8BlockErrors(b, a)));
       prev_incomplete = Utf8Incomplete(b);
     }
     prev_in = b;
