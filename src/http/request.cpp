@@ -63,7 +63,7 @@ Result<Request> Request::Make(std::string method, std::string_view target) {
   r.method_ = std::move(method);
   r.target_ = std::string(target);
   if (target == "*") {
-    r.path_ = "*";
+    r.path_.assign(1, '*');  // not = "*": GCC 12 -O3 warns -Wrestrict falsely
     return r;
   }
   std::string_view rest = target;
