@@ -386,7 +386,10 @@ Result<InstanceList> EventService::Expand(StoreTx& tx,
   ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectInRange(range, [&](const CalendarObject& o) -> Status {
     std::shared_ptr<const Cached> parsed = Parsed(o, &tx);
     if (!parsed) return OkStatus();  // unreadable rows are skipped, not fatal to the view
-    const auto& [calendar, access] = *by_id.at(o.calendar_id);
+    // Plain references, not a structured binding: clang 14 cannot capture
+    // those in the lambda below.
+    const Calendar& calendar = by_id.at(o.calendar_id)->first;
+    const Access access = by_id.at(o.calendar_id)->second;
     const std::string color = ModuleColor(modules, calendar);
     auto emit = [&](const ical::Instance& i, const std::string* start, const std::string* end,
                     const std::string* zone) {
