@@ -99,9 +99,8 @@ Result<LocalDateTime> ConvertValue(const ical::DateTimeValue& v, const ical::Pro
     ALMANAC_ASSIGN_OR_RETURN(const core::TimeZone* zone, zones.Resolve(*tzid));
     return LocalOfInstant(zone->ToInstant(v.local), frame);
   }
-  if (!tzid && frame.kind == TimeFrame::Kind::kZoned) {
-    return v.local;  // floating value in a zoned series: read in the series' zone
-  }
+  // The same zone, or a floating value (in a zoned series it is read in the
+  // series' zone): the wall clock as written.
   return v.local;
 }
 

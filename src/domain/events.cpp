@@ -172,6 +172,17 @@ Result<Editing> LoadForEdit(StoreTx& tx, const Principal& caller, Id event_id,
   return e;
 }
 
+// Stores the edited `resource` over `object` (which must still have the
+// ETag it was read with) and returns the new reference.
+Result<EventRef> Rewrite(StoreTx& tx, CalendarObject* object, const ical::Component& resource,
+                         core::Instant now) {
+  const std::string expected = object->etag;
+  object->updated_at = now;
+  ALMANAC_RETURN_IF_ERROR(FillObject(resource, object));
+  ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(*object, expected));
+  return RefOf(*object);
+}
+
 }  // namespace
 
 void MaskPrivate(ical::Component* vcalendar, bool all_components) {
@@ -500,11 +511,7 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
     ctx.default_timezone = e.calendar.timezone;
     ALMANAC_ASSIGN_OR_RETURN(SeriesEditResult r,
                              EditSeries(resource, scope, recurrence_id, change, ctx));
-    const std::string expected = object.etag;
-    object.updated_at = ctx.now;
-    ALMANAC_RETURN_IF_ERROR(FillObject(r.resource, &object));
-    ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(object, expected));
-    out.event = RefOf(object);
+    ALMANAC_ASSIGN_OR_RETURN(out.event, Rewrite(tx, &object, r.resource, ctx.now));
     if (r.split_off) {
       CalendarObject added;
       added.org_id = caller.org_id;
@@ -538,11 +545,7 @@ Result<EditOutcome> EventService::Delete(const Principal& caller, Id event_id, E
       ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, object.id));
       return tx.TouchCalendar(caller.org_id, object.calendar_id);
     }
-    const std::string expected = object.etag;
-    object.updated_at = ctx.now;
-    ALMANAC_RETURN_IF_ERROR(FillObject(r.resource, &object));
-    ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(object, expected));
-    out.event = RefOf(object);
+    ALMANAC_ASSIGN_OR_RETURN(out.event, Rewrite(tx, &object, r.resource, ctx.now));
     return tx.TouchCalendar(caller.org_id, object.calendar_id);
   }));
   return out;
