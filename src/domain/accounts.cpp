@@ -278,10 +278,10 @@ Result<Principal> AccountService::AuthenticateBearer(std::string_view token) {
   Principal out;
   std::optional<Id> touch;
   const core::Instant now = clock_.Now();
-  Status s = store_.Read([&](StoreTx& tx) -> Status {
-    ALMANAC_ASSIGN_OR_RETURN(ApiTokenRecord rec, tx.GetApiTokenByHash(core::Sha256Hex(token)));
+  Status s = store_.ReadStatement([&](StoreTx& tx) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(auto found, tx.GetApiTokenWithUser(core::Sha256Hex(token)));
+    const auto& [rec, user] = found;
     if (rec.revoked_at) return MakeError(Code::kNotFound, "revoked");
-    ALMANAC_ASSIGN_OR_RETURN(User user, tx.GetUser(rec.org_id, rec.user_id));
     if (user.disabled) return MakeError(Code::kNotFound, "disabled");
     out = PrincipalOf(user);
     // Record use at most once a minute: a write per request would cost more

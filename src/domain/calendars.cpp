@@ -26,7 +26,7 @@ std::string ColorOf(const std::vector<Module>& modules, std::string_view key) {
   for (const Module& m : modules) {
     if (m.key == key) return m.color;
   }
-  return "#64748b";
+  return std::string(kDefaultModuleColor);
 }
 
 }  // namespace

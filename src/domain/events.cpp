@@ -102,12 +102,10 @@ Result<std::pair<Calendar, Access>> CalendarFor(StoreTx& tx, const Principal& ca
   return std::make_pair(std::move(c).value(), a);
 }
 
-std::string ModuleColor(const std::vector<Module>& modules, const Calendar& c) {
-  if (!c.color.empty()) return c.color;
-  for (const Module& m : modules) {
-    if (m.key == c.module) return m.color;
-  }
-  return "#64748b";
+// The colour instances of `v` show: the calendar's own, else its module's.
+std::string DisplayColor(const CalendarView& v) {
+  if (!v.calendar.color.empty()) return v.calendar.color;
+  return v.module_color.empty() ? std::string(kDefaultModuleColor) : v.module_color;
 }
 
 bool Contains(std::string_view hay, const std::string& needle_lower) {
@@ -373,35 +371,177 @@ Result<EventDetails> EventService::Get(const Principal& caller, Id event_id) {
   return out;
 }
 
-Result<InstanceList> EventService::Expand(StoreTx& tx,
-                                          const std::vector<std::pair<Calendar, Access>>& cals,
-                                          const std::vector<Module>& modules,
-                                          const InstanceQuery& query, bool public_view) {
-  InstanceList out;
-  if (cals.empty()) return out;
-  std::map<Id, const std::pair<Calendar, Access>*> by_id;
-  ObjectRangeQuery range;
-  range.org_id = cals.front().first.org_id;
-  range.from = query.from.unix_seconds();
-  range.to = query.to.unix_seconds();
-  for (const auto& c : cals) {
-    by_id[c.first.id] = &c;
-    range.calendar_ids.push_back(c.first.id);
+bool InstanceBefore(const InstanceItem& a, const InstanceItem& b) {
+  if (a.start_unix != b.start_unix) return a.start_unix < b.start_unix;
+  if (a.event_id != b.event_id) return a.event_id < b.event_id;
+  return a.recurrence_id < b.recurrence_id;
+}
+
+void InstanceList::ForEach(
+    const std::function<void(const InstanceRun&, std::size_t)>& visit) const {
+  std::vector<const InstanceRun*> live;
+  for (const auto& r : runs) {
+    if (!r->items.empty()) live.push_back(r.get());
   }
+  std::size_t left = limit;
+  if (live.size() == 1) {
+    const InstanceRun& run = *live.front();
+    for (std::size_t i = 0; i < run.items.size() && left > 0; ++i, --left) visit(run, i);
+    return;
+  }
+  // k-way merge: a min-heap of (run, next index).
+  using Cursor = std::pair<const InstanceRun*, std::size_t>;
+  auto after = [](const Cursor& a, const Cursor& b) {
+    return InstanceBefore(b.first->items[b.second], a.first->items[a.second]);
+  };
+  std::vector<Cursor> heap;
+  for (const InstanceRun* r : live) heap.emplace_back(r, 0);
+  std::make_heap(heap.begin(), heap.end(), after);
+  while (!heap.empty() && left > 0) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    Cursor& c = heap.back();
+    visit(*c.first, c.second);
+    --left;
+    if (++c.second < c.first->items.size()) {
+      std::push_heap(heap.begin(), heap.end(), after);
+    } else {
+      heap.pop_back();
+    }
+  }
+}
+
+std::vector<InstanceItem> InstanceList::Items() const {
+  std::vector<InstanceItem> out;
+  ForEach([&](const InstanceRun& run, std::size_t i) { out.push_back(run.items[i]); });
+  return out;
+}
+
+std::shared_ptr<const InstanceRun> EventService::CachedWindow(const std::string& key) {
+  std::lock_guard<std::mutex> lock(window_mu_);
+  auto it = windows_.find(key);
+  if (it == windows_.end()) return nullptr;
+  window_lru_.splice(window_lru_.begin(), window_lru_, it->second.pos);
+  return it->second.run;
+}
+
+WindowCacheStats EventService::window_cache_stats() {
+  std::lock_guard<std::mutex> lock(window_mu_);
+  return WindowCacheStats{window_hits_, window_misses_, windows_.size()};
+}
+
+void EventService::RememberWindow(const std::string& key, std::shared_ptr<const InstanceRun> run) {
+  // Items, their strings and (later) their JSON: a rough but proportional size.
+  const std::size_t bytes = key.size() + 256 + run->items.size() * 1024;
+  if (bytes > options_.window_cache_bytes / 4) return;
+  std::lock_guard<std::mutex> lock(window_mu_);
+  auto it = windows_.find(key);
+  if (it != windows_.end()) return;  // another request built it first
+  window_lru_.push_front(key);
+  windows_.emplace(key, WindowEntry{std::move(run), bytes, window_lru_.begin()});
+  window_bytes_ += bytes;
+  while (window_bytes_ > options_.window_cache_bytes && !window_lru_.empty()) {
+    auto last = windows_.find(window_lru_.back());
+    window_bytes_ -= last->second.bytes;
+    windows_.erase(last);
+    window_lru_.pop_back();
+  }
+}
+
+Result<std::vector<EventService::Visible>> EventService::VisibleOf(
+    const Principal& caller, const InstanceQuery& query, std::vector<CalendarView> views) {
+  std::vector<Visible> out;
+  auto add = [&](CalendarView& v, Access a) {
+    if (!query.modules.empty() && std::find(query.modules.begin(), query.modules.end(),
+                                            v.calendar.module) == query.modules.end()) {
+      return;
+    }
+    std::string color = DisplayColor(v);
+    out.push_back(Visible{std::move(v.calendar), a, std::move(color)});
+  };
+  if (query.calendar_ids.empty()) {
+    for (CalendarView& v : views) {
+      const Access a = CalendarAccess(caller, v.calendar);
+      if (a >= Access::kRead) add(v, a);
+    }
+    return out;
+  }
+  std::set<Id> seen;
+  for (Id id : query.calendar_ids) {
+    if (!seen.insert(id).second) continue;
+    auto it = std::find_if(views.begin(), views.end(),
+                           [&](const CalendarView& v) { return v.calendar.id == id; });
+    if (it == views.end()) return NoCalendar();
+    const Access a = CalendarAccess(caller, it->calendar);
+    if (a < Access::kFreeBusy) return NoCalendar();
+    add(*it, a);
+  }
+  return out;
+}
+
+Result<std::optional<InstanceList>> EventService::Expand(StoreTx* tx,
+                                                         const std::vector<Visible>& cals,
+                                                         const InstanceQuery& query,
+                                                         bool public_view) {
+  InstanceList out;
+  out.limit = query.limit;
   const std::string needle = Lower(query.text);
+  // Each calendar's run from the window cache, or built by BuildRuns.
+  std::map<Id, PendingRun> pending;
+  for (const Visible& v : cals) {
+    // The version pins the calendar's content; access (or the public view)
+    // decides what is masked; colour and module come from outside the
+    // calendar's objects.
+    std::string key = fmt::format("{}:{}:{}:{}:{}:{}:{}:{}:{}:{}", v.calendar.id,
+                                  v.calendar.version,
+                                  public_view ? -1 : static_cast<int>(v.access),
+                                  query.from.unix_seconds(), query.to.unix_seconds(), query.limit,
+                                  v.color, v.calendar.module.size(), v.calendar.module, needle);
+    if (std::shared_ptr<const InstanceRun> run = CachedWindow(key)) {
+      out.runs.push_back(std::move(run));
+      continue;
+    }
+    if (tx == nullptr) return std::optional<InstanceList>();
+    pending.emplace(v.calendar.id, PendingRun{&v, std::move(key), std::make_shared<InstanceRun>()});
+  }
+  {
+    std::lock_guard<std::mutex> lock(window_mu_);
+    window_hits_ += out.runs.size();
+    window_misses_ += pending.size();
+  }
+  if (!pending.empty()) ALMANAC_RETURN_IF_ERROR(BuildRuns(*tx, pending, query, public_view));
+  for (auto& [id, p] : pending) {
+    RememberWindow(p.key, p.run);
+    out.runs.push_back(std::move(p.run));
+  }
+  std::size_t total = 0;
+  for (const auto& r : out.runs) {
+    out.truncated |= r->truncated;
+    total += r->items.size();
+  }
+  if (total > query.limit) out.truncated = true;
+  return std::optional<InstanceList>(std::move(out));
+}
+
+Status EventService::BuildRuns(StoreTx& tx, std::map<Id, PendingRun>& pending,
+                               const InstanceQuery& query, bool public_view) {
+  const std::string needle = Lower(query.text);
+  const std::int64_t from_unix = query.from.unix_seconds();
+  const std::int64_t to_unix = query.to.unix_seconds();
+  ObjectRangeQuery range;
+  range.org_id = pending.begin()->second.calendar->calendar.org_id;
+  range.from = from_unix;
+  range.to = to_unix;
+  for (const auto& [id, p] : pending) range.calendar_ids.push_back(id);
   ical::InstanceOptions options;
   options.max_instances = query.limit + 1;
   options.limits.max_occurrences = query.limit + 1;
-  const std::int64_t from_unix = query.from.unix_seconds();
-  const std::int64_t to_unix = query.to.unix_seconds();
   ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectInRange(range, [&](const CalendarObject& o) -> Status {
     std::shared_ptr<const Cached> parsed = Parsed(o, &tx);
     if (!parsed) return OkStatus();  // unreadable rows are skipped, not fatal to the view
-    // Plain references, not a structured binding: clang 14 cannot capture
-    // those in the lambda below.
-    const Calendar& calendar = by_id.at(o.calendar_id)->first;
-    const Access access = by_id.at(o.calendar_id)->second;
-    const std::string color = ModuleColor(modules, calendar);
+    PendingRun& p = pending.at(o.calendar_id);
+    const Calendar& calendar = p.calendar->calendar;
+    const Access access = p.calendar->access;
+    InstanceRun& run = *p.run;
     auto emit = [&](const ical::Instance& i, const std::string* start, const std::string* end,
                     const std::string* zone) {
       const std::shared_ptr<const InstanceDetails>* details = parsed->DetailsOf(i.component);
@@ -432,8 +572,8 @@ Result<InstanceList> EventService::Expand(StoreTx& tx,
       item.timezone = zone ? *zone : ZoneLabel(i);
       if (i.recurrence_id) item.recurrence_id = ApiTextInFrame(*i.recurrence_id, frame);
       item.module = calendar.module;
-      item.color = color;
-      out.items.push_back(std::move(item));
+      item.color = p.calendar->color;
+      run.items.push_back(std::move(item));
     };
     if (parsed->single) {
       const Cached::Single& s = *parsed->single;
@@ -448,50 +588,37 @@ Result<InstanceList> EventService::Expand(StoreTx& tx,
     Result<ical::InstanceResult> expanded =
         ical::ExpandInstances(parsed->calendar, query.from, query.to, options);
     if (!expanded.ok()) return OkStatus();
-    if (expanded->truncated) out.truncated = true;
+    if (expanded->truncated) run.truncated = true;
     for (const ical::Instance& i : expanded->instances) emit(i, nullptr, nullptr, nullptr);
     return OkStatus();
   }));
-  std::sort(out.items.begin(), out.items.end(), [](const InstanceItem& a, const InstanceItem& b) {
-    if (a.start_unix != b.start_unix) return a.start_unix < b.start_unix;
-    if (a.event_id != b.event_id) return a.event_id < b.event_id;
-    return a.recurrence_id < b.recurrence_id;
-  });
-  if (out.items.size() > query.limit) {
-    out.items.resize(query.limit);
-    out.truncated = true;
+  for (auto& [id, p] : pending) {
+    std::sort(p.run->items.begin(), p.run->items.end(), InstanceBefore);
+    if (p.run->items.size() > query.limit) {
+      p.run->items.resize(query.limit);
+      p.run->truncated = true;
+    }
   }
-  return out;
+  return OkStatus();
 }
 
 Result<InstanceList> EventService::List(const Principal& caller, const InstanceQuery& query) {
   ALMANAC_RETURN_IF_ERROR(CheckWindow(query.from, query.to));
-  InstanceList out;
-  ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
-    std::vector<std::pair<Calendar, Access>> cals;
-    if (!query.calendar_ids.empty()) {
-      for (Id id : query.calendar_ids) {
-        ALMANAC_ASSIGN_OR_RETURN(auto c, CalendarFor(tx, caller, id, Access::kFreeBusy));
-        cals.push_back(std::move(c));
-      }
-    } else {
-      ALMANAC_ASSIGN_OR_RETURN(std::vector<Calendar> all, tx.ListCalendars(caller.org_id));
-      for (Calendar& c : all) {
-        const Access a = CalendarAccess(caller, c);
-        if (a >= Access::kRead) cals.emplace_back(std::move(c), a);
-      }
-    }
-    if (!query.modules.empty()) {
-      std::erase_if(cals, [&](const auto& c) {
-        return std::find(query.modules.begin(), query.modules.end(), c.first.module) ==
-               query.modules.end();
-      });
-    }
-    ALMANAC_ASSIGN_OR_RETURN(std::vector<Module> modules, tx.ListModules(caller.org_id));
-    ALMANAC_ASSIGN_OR_RETURN(out, Expand(tx, cals, modules, query, false));
+  // First one statement for the calendars: when the window cache has every
+  // calendar at its current version, that is the whole request. Otherwise
+  // again in a transaction that also reads the objects.
+  std::optional<InstanceList> out;
+  auto view = [&](StoreTx& tx, bool build) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<CalendarView> views,
+                             tx.ListCalendarViews(caller.org_id, query.calendar_ids));
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Visible> visible,
+                             VisibleOf(caller, query, std::move(views)));
+    ALMANAC_ASSIGN_OR_RETURN(out, Expand(build ? &tx : nullptr, visible, query, false));
     return OkStatus();
-  }));
-  return out;
+  };
+  ALMANAC_RETURN_IF_ERROR(store_.ReadStatement([&](StoreTx& tx) { return view(tx, false); }));
+  if (!out) ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) { return view(tx, true); }));
+  return std::move(*out);
 }
 
 Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, EditScope scope,
@@ -716,12 +843,16 @@ Result<InstanceList> EventService::FeedInstances(std::string_view token, core::I
       return cal.error().code == Code::kNotFound ? MakeError(Code::kNotFound, "no such feed")
                                                  : cal.status();
     }
-    ALMANAC_ASSIGN_OR_RETURN(std::vector<Module> modules, tx.ListModules(cal->org_id));
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<CalendarView> views,
+                             tx.ListCalendarViews(cal->org_id, {cal->id}));
+    if (views.empty()) return MakeError(Code::kNotFound, "no such feed");
     InstanceQuery q;
     q.from = from;
     q.to = to;
-    std::vector<std::pair<Calendar, Access>> cals{{*cal, Access::kRead}};
-    ALMANAC_ASSIGN_OR_RETURN(out, Expand(tx, cals, modules, q, true));
+    std::string color = DisplayColor(views.front());
+    std::vector<Visible> cals{{std::move(views.front().calendar), Access::kRead, std::move(color)}};
+    ALMANAC_ASSIGN_OR_RETURN(std::optional<InstanceList> list, Expand(&tx, cals, q, true));
+    out = std::move(*list);
     return OkStatus();
   }));
   return out;

@@ -5,13 +5,18 @@
 // instance list expands every resource overlapping the window on the server
 // (overrides applied, DST-correct) so no client ever expands recurrence
 // itself. Parsed resources are kept in a bounded in-memory cache keyed by
-// object id and ETag, so a hot month view does not reparse iCalendar text.
+// object id and ETag, so a hot month view does not reparse iCalendar text,
+// and each calendar's expanded window is kept keyed by the calendar's
+// version (which every write bumps in its transaction), so a repeated view
+// of an unchanged calendar neither expands nor renders again.
 //
 // Thread safety: thread-safe; methods block on the store.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -90,9 +95,48 @@ struct InstanceItem {
   std::int64_t end_unix = 0;
 };
 
+// Orders instances: by start, then event id, then recurrence id.
+bool InstanceBefore(const InstanceItem& a, const InstanceItem& b);
+
+// What the presentation layer derives from a run once and reuses while the
+// run is cached (the instance list renders each item to JSON only once):
+// `text` holds the items one after another, item i ending at ends[i], with
+// one separator byte between items.
+struct RenderedRun {
+  std::string text;
+  std::vector<std::size_t> ends;
+};
+
+// The instances of one calendar in one window as one kind of caller sees
+// them, sorted (InstanceBefore). Immutable once built; shared between
+// requests by the window cache while the calendar's version is unchanged.
+struct InstanceRun {
+  std::vector<InstanceItem> items;
+  bool truncated = false;  // an expansion limit cut the run
+
+  // Returns the rendering of this run, made by `render` on first use.
+  // Thread-safe; `render` runs once.
+  template <typename F>
+  const RenderedRun& Rendered(F&& render) const {
+    std::call_once(render_once_, [&] { rendered_ = render(*this); });
+    return rendered_;
+  }
+
+ private:
+  mutable std::once_flag render_once_;
+  mutable RenderedRun rendered_;
+};
+
 struct InstanceList {
-  std::vector<InstanceItem> items;  // by start, then UID
-  bool truncated = false;           // `limit` cut the list
+  std::vector<std::shared_ptr<const InstanceRun>> runs;  // one per calendar
+  std::size_t limit = 10'000;
+  bool truncated = false;  // `limit` cut the list
+
+  // Calls visit(run, index) for the first `limit` instances over all runs,
+  // in InstanceBefore order.
+  void ForEach(const std::function<void(const InstanceRun&, std::size_t)>& visit) const;
+  // The same instances, copied.
+  std::vector<InstanceItem> Items() const;
 };
 
 struct EditOutcome {
@@ -115,8 +159,17 @@ struct ImportOptions {
   std::function<void(std::string_view phase, std::size_t done, std::size_t total)> progress;
 };
 
+// How often List found a calendar's window in the cache.
+struct WindowCacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::size_t entries = 0;
+};
+
 struct EventServiceOptions {
   std::size_t cache_entries = 50'000;
+  // Expanded windows kept per calendar, key and version (bytes, estimated).
+  std::size_t window_cache_bytes = 48u << 20;
   std::int64_t max_window_days = 400;
   std::size_t max_import_bytes = 256u << 20;
 };
@@ -164,15 +217,41 @@ class EventService {
   Result<std::string> FeedIcs(std::string_view token);
   Result<InstanceList> FeedInstances(std::string_view token, core::Instant from, core::Instant to);
 
+  WindowCacheStats window_cache_stats();
+
  private:
   struct Cached;
   // The parsed version of `object` from the cache, or parsed now (fetching
   // the text through `tx` when `object.ics` is empty). Null when it cannot
   // be read.
   std::shared_ptr<const Cached> Parsed(const CalendarObject& object, StoreTx* tx = nullptr);
-  Result<InstanceList> Expand(StoreTx& tx, const std::vector<std::pair<Calendar, Access>>& cals,
-                              const std::vector<Module>& modules, const InstanceQuery& query,
-                              bool public_view);
+  // A calendar of a view with the caller's access and its display colour.
+  struct Visible {
+    Calendar calendar;
+    Access access;
+    std::string color;
+  };
+  // The calendars of `views` a query shows. Errors: kNotFound for a named
+  // calendar the caller cannot see.
+  static Result<std::vector<Visible>> VisibleOf(const Principal& caller,
+                                                const InstanceQuery& query,
+                                                std::vector<CalendarView> views);
+  // The instances of `cals` in the query's window from the window cache;
+  // with `tx`, what the cache lacks is built through it; without, a miss
+  // gives nullopt.
+  Result<std::optional<InstanceList>> Expand(StoreTx* tx, const std::vector<Visible>& cals,
+                                             const InstanceQuery& query, bool public_view);
+  // A calendar whose run a request must build: BuildRuns expands every
+  // pending calendar's objects in the window with one range query.
+  struct PendingRun {
+    const Visible* calendar;
+    std::string key;  // in the window cache
+    std::shared_ptr<InstanceRun> run;
+  };
+  Status BuildRuns(StoreTx& tx, std::map<Id, PendingRun>& pending, const InstanceQuery& query,
+                   bool public_view);
+  std::shared_ptr<const InstanceRun> CachedWindow(const std::string& key);
+  void RememberWindow(const std::string& key, std::shared_ptr<const InstanceRun> run);
   Result<std::string> ExportCalendar(StoreTx& tx, const Calendar& calendar, Access access);
   Status CheckWindow(core::Instant from, core::Instant to) const;
 
@@ -187,6 +266,19 @@ class EventService {
     std::list<Id>::iterator pos;
   };
   std::unordered_map<Id, Entry> cache_;
+
+  // Window cache: "calendar:version:access:from:to:limit:colour:text" to run.
+  std::mutex window_mu_;
+  std::list<std::string> window_lru_;
+  struct WindowEntry {
+    std::shared_ptr<const InstanceRun> run;
+    std::size_t bytes = 0;
+    std::list<std::string>::iterator pos;
+  };
+  std::unordered_map<std::string, WindowEntry> windows_;
+  std::size_t window_bytes_ = 0;
+  std::uint64_t window_hits_ = 0;    // guarded by window_mu_
+  std::uint64_t window_misses_ = 0;  // guarded by window_mu_
 };
 
 // Replaces the details of private and confidential components of `vcalendar`

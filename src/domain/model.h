@@ -81,6 +81,9 @@ struct CalendarShare {
   ShareLevel level = ShareLevel::kViewer;
 };
 
+// The colour of a calendar whose module has none.
+inline constexpr std::string_view kDefaultModuleColor = "#64748b";
+
 struct Calendar {
   Id id = 0;
   Id org_id = 0;

@@ -56,6 +56,13 @@ struct ObjectRangeQuery {
   std::int64_t to = 0;
 };
 
+// A calendar with its shares and the colour of its module ("" when the
+// module is not defined), as one statement reads them for a view.
+struct CalendarView {
+  Calendar calendar;
+  std::string module_color;
+};
+
 class StoreTx {
  public:
   virtual ~StoreTx() = default;
@@ -92,6 +99,9 @@ class StoreTx {
   virtual Result<Id> InsertApiToken(const ApiTokenRecord& token) = 0;
   // Errors: kNotFound (revoked tokens are found; the caller checks revoked_at).
   virtual Result<ApiTokenRecord> GetApiTokenByHash(std::string_view token_hash) = 0;
+  // The token and its user in one statement. kNotFound for an unknown hash.
+  virtual Result<std::pair<ApiTokenRecord, User>> GetApiTokenWithUser(
+      std::string_view token_hash) = 0;
   virtual Result<std::vector<ApiTokenRecord>> ListApiTokens(Id org_id, Id user_id) = 0;
   // Errors: kNotFound.
   virtual Status RevokeApiToken(Id org_id, Id token_id, core::Instant at) = 0;
@@ -105,6 +115,11 @@ class StoreTx {
   virtual Result<Calendar> GetCalendar(Id org_id, Id calendar_id) = 0;
   // Every calendar of the organisation, with shares, ordered by id.
   virtual Result<std::vector<Calendar>> ListCalendars(Id org_id) = 0;
+  // The calendars of `ids` (every calendar of the organisation when empty)
+  // with shares and module colours, by id, in one statement; unknown ids
+  // are left out.
+  virtual Result<std::vector<CalendarView>> ListCalendarViews(Id org_id,
+                                                              const std::vector<Id>& ids) = 0;
   // Replaces name, color, module, timezone, description and shares; bumps
   // version. Errors: kNotFound.
   virtual Status UpdateCalendar(const Calendar& calendar) = 0;
@@ -153,6 +168,9 @@ class Store {
   virtual ~Store() = default;
   // Runs `fn` in a read-only transaction. Returns what fn returns.
   virtual Status Read(const std::function<Status(StoreTx&)>& fn) = 0;
+  // Runs `fn`, which makes exactly one StoreTx call documented as "one
+  // statement", without a transaction (a round trip less each way).
+  virtual Status ReadStatement(const std::function<Status(StoreTx&)>& fn) = 0;
   // Runs `fn` in a read-write transaction, committed iff fn returns ok; may
   // run fn again after a retryable conflict, so fn must not have effects
   // outside the transaction. Returns what fn returns, or the commit error.

@@ -336,52 +336,85 @@ json RefJson(const domain::EventRef& r) {
 
 // The instance list is the hot response (every calendar view): written
 // with the streaming writer, not a DOM.
-std::string InstancesJson(const domain::InstanceList& list) {
-  std::string out;
-  out.reserve(256 + list.items.size() * 420);
-  internal::JsonWriter w(&out);
+void InstanceJson(internal::JsonWriter& w, const domain::InstanceItem& i) {
+  const domain::InstanceDetails& d = *i.details;
   w.BeginObject();
-  w.Key("items");
-  w.BeginArray();
-  for (const domain::InstanceItem& i : list.items) {
-    const domain::InstanceDetails& d = *i.details;
-    w.BeginObject();
-    w.Member("event_id", i.event_id);
-    w.Member("calendar_id", i.calendar_id);
-    w.Member("uid", d.uid);
-    w.Member("etag", d.etag);
-    w.Key("recurrence_id");
-    if (i.recurrence_id.empty()) {
-      w.Null();
-    } else {
-      w.String(i.recurrence_id);
-    }
-    w.Member("title", d.title);
-    w.Member("start", i.start);
-    w.Member("end", i.end);
-    w.Member("timezone", i.timezone);
-    w.Member("all_day", i.all_day);
-    w.Member("recurring", d.recurring);
-    w.Member("overridden", i.overridden);
-    w.Member("busy_only", i.busy_only);
-    w.Member("status", d.status);
-    w.Member("visibility", d.visibility);
-    w.Member("module", i.module);
-    w.Member("color", i.color);
-    if (!i.busy_only) {
-      w.Member("location", d.location);
-      w.Member("description", d.description);
-      w.Member("priority", d.priority);
-      w.Key("categories");
-      w.BeginArray();
-      for (const std::string& c : d.categories) w.String(c);
-      w.EndArray();
-    }
-    w.EndObject();
+  w.Member("event_id", i.event_id);
+  w.Member("calendar_id", i.calendar_id);
+  w.Member("uid", d.uid);
+  w.Member("etag", d.etag);
+  w.Key("recurrence_id");
+  if (i.recurrence_id.empty()) {
+    w.Null();
+  } else {
+    w.String(i.recurrence_id);
   }
-  w.EndArray();
-  w.Member("truncated", list.truncated);
+  w.Member("title", d.title);
+  w.Member("start", i.start);
+  w.Member("end", i.end);
+  w.Member("timezone", i.timezone);
+  w.Member("all_day", i.all_day);
+  w.Member("recurring", d.recurring);
+  w.Member("overridden", i.overridden);
+  w.Member("busy_only", i.busy_only);
+  w.Member("status", d.status);
+  w.Member("visibility", d.visibility);
+  w.Member("module", i.module);
+  w.Member("color", i.color);
+  if (!i.busy_only) {
+    w.Member("location", d.location);
+    w.Member("description", d.description);
+    w.Member("priority", d.priority);
+    w.Key("categories");
+    w.BeginArray();
+    for (const std::string& c : d.categories) w.String(c);
+    w.EndArray();
+  }
   w.EndObject();
+}
+
+// A run's items as JSON objects separated by commas, rendered once per run.
+domain::RenderedRun RenderRun(const domain::InstanceRun& run) {
+  domain::RenderedRun out;
+  out.text.reserve(run.items.size() * 480);
+  out.ends.reserve(run.items.size());
+  for (const domain::InstanceItem& i : run.items) {
+    if (!out.ends.empty()) out.text.push_back(',');
+    internal::JsonWriter w(&out.text);
+    InstanceJson(w, i);
+    out.ends.push_back(out.text.size());
+  }
+  return out;
+}
+
+// {"items":[...],"truncated":bool}: consecutive items of one run are copied
+// as one block of its cached rendering.
+std::string InstancesJson(const domain::InstanceList& list) {
+  std::string out = "{\"items\":[";
+  const domain::InstanceRun* block_run = nullptr;
+  std::size_t block_first = 0;
+  std::size_t block_end = 0;  // one past the block's last item
+  bool first = true;
+  auto flush = [&] {
+    if (block_run == nullptr) return;
+    const domain::RenderedRun& r = block_run->Rendered(RenderRun);
+    const std::size_t begin = block_first == 0 ? 0 : r.ends[block_first - 1] + 1;
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(r.text, begin, r.ends[block_end - 1] - begin);
+  };
+  list.ForEach([&](const domain::InstanceRun& run, std::size_t i) {
+    if (&run == block_run && i == block_end) {
+      ++block_end;
+      return;
+    }
+    flush();
+    block_run = &run;
+    block_first = i;
+    block_end = i + 1;
+  });
+  flush();
+  out.append(list.truncated ? "],\"truncated\":true}" : "],\"truncated\":false}");
   return out;
 }
 

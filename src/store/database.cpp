@@ -1,6 +1,7 @@
 #include "store/database.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -126,11 +127,20 @@ std::string& Row::ScratchFor(int i) const {
 
 // --- Tx ----------------------------------------------------------------------
 
-Status Tx::Guard() const {
+Status Tx::Guard(std::string_view sql) const {
   if (!state_->poison.ok()) return state_->poison;
   if (state_->in_foreach) {
     return MakeError(Code::kInternal, "internal database error",
                      "a statement was issued inside a ForEach callback");
+  }
+  if (state_->single_statement) {
+    std::string_view head = sql.substr(0, 6);
+    if (++state_->statements > 1 || head.size() < 6 ||
+        !std::equal(head.begin(), head.end(), "SELECT",
+                    [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; })) {
+      return MakeError(Code::kInternal, "internal database error",
+                       "ReadStatement runs one SELECT only");
+    }
   }
   return OkStatus();
 }
@@ -144,14 +154,14 @@ Status Tx::Fail(Status s) {
 }
 
 Result<std::int64_t> Tx::Exec(std::string_view sql, Params params) {
-  ALMANAC_RETURN_IF_ERROR(Guard());
+  ALMANAC_RETURN_IF_ERROR(Guard(sql));
   Result<std::int64_t> r = conn_->Execute(sql, params, internal::Fetch::kAll, nullptr);
   if (!r.ok()) return Fail(r.status());
   return r;
 }
 
 Result<std::vector<Row>> Tx::Query(std::string_view sql, Params params) {
-  ALMANAC_RETURN_IF_ERROR(Guard());
+  ALMANAC_RETURN_IF_ERROR(Guard(sql));
   std::vector<Row> rows;
   internal::Connection::OnRow on_row = [&rows](const RowView& row, bool&) -> Status {
     rows.emplace_back(row);
@@ -163,7 +173,7 @@ Result<std::vector<Row>> Tx::Query(std::string_view sql, Params params) {
 }
 
 Result<std::optional<Row>> Tx::QueryOne(std::string_view sql, Params params) {
-  ALMANAC_RETURN_IF_ERROR(Guard());
+  ALMANAC_RETURN_IF_ERROR(Guard(sql));
   std::optional<Row> out;
   internal::Connection::OnRow on_row = [&out](const RowView& row, bool& more) -> Status {
     out.emplace(row);
@@ -176,7 +186,7 @@ Result<std::optional<Row>> Tx::QueryOne(std::string_view sql, Params params) {
 }
 
 Result<std::int64_t> Tx::InsertReturningId(std::string_view sql, Params params) {
-  ALMANAC_RETURN_IF_ERROR(Guard());
+  ALMANAC_RETURN_IF_ERROR(Guard(sql));
   std::optional<std::int64_t> id;
   internal::Connection::OnRow on_row = [&id](const RowView& row, bool& more) -> Status {
     if (row.ColumnCount() > 0) id = row.Int(0);
@@ -190,7 +200,7 @@ Result<std::int64_t> Tx::InsertReturningId(std::string_view sql, Params params) 
 }
 
 Status Tx::ForEachRow(std::string_view sql, Params params, const RowCallback& fn) {
-  ALMANAC_RETURN_IF_ERROR(Guard());
+  ALMANAC_RETURN_IF_ERROR(Guard(sql));
   Status from_callback;
   internal::Connection::OnRow on_row = [&](const RowView& row, bool& more) -> Status {
     Status s = fn(row, more);
@@ -207,7 +217,7 @@ Status Tx::ForEachRow(std::string_view sql, Params params, const RowCallback& fn
 }
 
 Status Tx::ExecScript(std::string_view sql) {
-  ALMANAC_RETURN_IF_ERROR(Guard());
+  ALMANAC_RETURN_IF_ERROR(Guard(sql));
   Status s = conn_->ExecScript(sql);
   if (!s.ok()) return Fail(s);
   return s;
@@ -304,7 +314,12 @@ Status Database::Write(const std::function<Status(Tx&)>& fn, WriteOptions option
 
 Status Database::Read(const std::function<Status(Tx&)>& fn) { return Run(false, false, fn); }
 
-Status Database::Run(bool write, bool serializable, const std::function<Status(Tx&)>& fn) {
+Status Database::ReadStatement(const std::function<Status(Tx&)>& fn) {
+  return Run(false, false, fn, /*single_statement=*/true);
+}
+
+Status Database::Run(bool write, bool serializable, const std::function<Status(Tx&)>& fn,
+                     bool single_statement) {
   if (std::find(t_active.begin(), t_active.end(), this) != t_active.end()) {
     return MakeError(Code::kInternal, "internal database error",
                      "Database::Read/Write called from inside a transaction of the same "
@@ -327,12 +342,13 @@ Status Database::Run(bool write, bool serializable, const std::function<Status(T
         status = lease.status();
       } else {
         internal::Connection* conn = lease->get();
-        status = conn->Begin(mode);
+        status = single_statement ? OkStatus() : conn->Begin(mode);
         if (!status.ok()) {
           transient = conn->last_transient();
           conn->Rollback();
         } else {
           internal::TxState state;
+          state.single_statement = single_statement;
           Tx tx(conn, &state, dialect_);
           try {
             status = fn(tx);
@@ -349,7 +365,7 @@ Status Database::Run(bool write, bool serializable, const std::function<Status(T
             // The driver's error is the real cause of a transient failure,
             // whatever fn made of it.
             if (transient != internal::Transient::kNo) status = state.poison;
-          } else {
+          } else if (!single_statement) {
             status = conn->Commit();
             if (!status.ok()) {
               transient = conn->last_transient();

@@ -312,7 +312,7 @@ class Tx {
   friend class Database;
   Tx(internal::Connection* conn, internal::TxState* state, Dialect dialect)
       : conn_(conn), state_(state), dialect_(dialect) {}
-  Status Guard() const;
+  Status Guard(std::string_view sql) const;
   Status Fail(Status s);
 
   internal::Connection* conn_;
@@ -408,6 +408,12 @@ class Database {
   // Errors: as Write; a write statement in `fn` is kInternal. Blocks.
   Status Read(const std::function<Status(Tx&)>& fn);
 
+  // Runs `fn`, which issues one SELECT, without a transaction around it:
+  // one statement sees one snapshot on its own, and skipping BEGIN and
+  // COMMIT saves two round trips on PostgreSQL. A second statement, or one
+  // that is not a SELECT, is kInternal. Otherwise as Read.
+  Status ReadStatement(const std::function<Status(Tx&)>& fn);
+
   // SQLite: PRAGMA integrity_check and foreign_key_check; PostgreSQL: checks
   // the server answers (use amcheck/pg_amcheck for more).
   // Errors: kInternal naming the first problem; kUnavailable. Blocks.
@@ -424,7 +430,8 @@ class Database {
  private:
   Database(std::unique_ptr<internal::Backend> backend, Dialect dialect,
            const DatabaseOptions& options);
-  Status Run(bool write, bool serializable, const std::function<Status(Tx&)>& fn);
+  Status Run(bool write, bool serializable, const std::function<Status(Tx&)>& fn,
+             bool single_statement = false);
 
   std::unique_ptr<internal::Backend> backend_;
   Dialect dialect_;

@@ -331,6 +331,34 @@ TEST_P(DatabaseTest, WriteInsideReadIsRefused) {
   EXPECT_EQ(Count(*db, "t"), 0);
 }
 
+TEST_P(DatabaseTest, ReadStatementRunsOneSelectOnly) {
+  auto db = OpenDb();
+  ASSERT_NE(db, nullptr);
+  Schema(*db, "CREATE TABLE t (id BIGINT)");
+  ASSERT_OK(db->Write([](Tx& tx) { return tx.Exec("INSERT INTO t (id) VALUES (7)").status(); }));
+  std::int64_t seen = 0;
+  ASSERT_OK(db->ReadStatement([&](Tx& tx) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(std::optional<Row> row, tx.QueryOne("SELECT id FROM t"));
+    seen = row ? row->Int(0) : 0;
+    return OkStatus();
+  }));
+  EXPECT_EQ(seen, 7);
+  // A second statement would see another snapshot: refused.
+  Status twice = db->ReadStatement([](Tx& tx) -> Status {
+    ALMANAC_RETURN_IF_ERROR(tx.Query("SELECT id FROM t").status());
+    return tx.Query("SELECT id FROM t").status();
+  });
+  EXPECT_EQ(twice.code(), Code::kInternal) << Describe(twice);
+  // Without a transaction a write would commit at once: refused before it runs.
+  Status write = db->ReadStatement(
+      [](Tx& tx) { return tx.Exec("INSERT INTO t (id) VALUES (8)").status(); });
+  EXPECT_EQ(write.code(), Code::kInternal) << Describe(write);
+  Status sneaky = db->ReadStatement(
+      [](Tx& tx) { return tx.Exec("  delete FROM t").status(); });
+  EXPECT_EQ(sneaky.code(), Code::kInternal) << Describe(sneaky);
+  EXPECT_EQ(Count(*db, "t"), 1);
+}
+
 TEST_P(DatabaseTest, NestedTransactionIsRefused) {
   auto db = OpenDb();
   ASSERT_NE(db, nullptr);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "core/clock.h"
@@ -101,7 +102,7 @@ class ServicesTest : public testing::TestWithParam<Dialect> {
     EXPECT_TRUE(list.ok()) << DescribeStatus(list.status());
     std::vector<std::string> out;
     if (!list.ok()) return out;
-    for (const domain::InstanceItem& i : list->items) out.push_back(i.start + " " + i.details->title);
+    for (const domain::InstanceItem& i : list->Items()) out.push_back(i.start + " " + i.details->title);
     return out;
   }
 
@@ -205,7 +206,7 @@ TEST_P(ServicesTest, OrganisationsNeverSeeEachOther) {
   q.to = T("2025-12-01T00:00:00Z").instant;
   Result<domain::InstanceList> all = events_->List(mallory_, q);
   ASSERT_OK(all);
-  EXPECT_TRUE(all->items.empty());
+  EXPECT_TRUE(all->Items().empty());
   EXPECT_EQ(accounts_->GetUser(mallory_, alice_.user_id).status().code(), Code::kNotFound);
   // A share cannot name a user of another organisation.
   domain::CalendarChange share;
@@ -269,6 +270,89 @@ TEST_P(ServicesTest, PermissionsPerRoleAndShare) {
   EXPECT_EQ(calendars_->Get(alice_, holidays->calendar.id)->access, Access::kRead);
   ASSERT_TRUE(calendars_->Delete(root_, cal).ok());
   EXPECT_EQ(calendars_->Get(alice_, cal).status().code(), Code::kNotFound);
+}
+
+TEST_P(ServicesTest, WindowCacheFollowsEveryChange) {
+  const domain::Id cal = NewCalendar(alice_);
+  Result<domain::EventRef> standup = events_->Create(alice_, cal, Weekly("Standup"));
+  ASSERT_OK(standup);
+  const std::vector<std::string> first = Starts(alice_, cal);
+  ASSERT_EQ(first.size(), 6u);
+  const domain::WindowCacheStats before = events_->window_cache_stats();
+  EXPECT_EQ(Starts(alice_, cal), first);
+  EXPECT_EQ(events_->window_cache_stats().hits, before.hits + 1);
+
+  // A change made elsewhere (another process on the same database: here a
+  // second service with its own caches) shows at once.
+  domain::EventService elsewhere(*store_, clock_);
+  EventChange rename;
+  rename.title = std::string("Standup v2");
+  ASSERT_OK(elsewhere.Update(alice_, standup->id, EditScope::kAll, std::nullopt, rename,
+                             std::nullopt));
+  std::vector<std::string> renamed = Starts(alice_, cal);
+  ASSERT_EQ(renamed.size(), 6u);
+  for (const std::string& s : renamed) EXPECT_THAT(s, HasSubstr("Standup v2"));
+
+  // The module's colour is not part of the calendar, yet shows.
+  auto colors = [&] {
+    domain::InstanceQuery q;
+    q.from = T("2025-03-01T00:00:00Z").instant;
+    q.to = T("2025-05-01T00:00:00Z").instant;
+    q.calendar_ids = {cal};
+    std::set<std::string> out;
+    for (const domain::InstanceItem& i : events_->List(alice_, q)->Items()) out.insert(i.color);
+    return out;
+  };
+  ASSERT_TRUE(calendars_->PutModule(root_, domain::Module{"coordination", "Coordination", "#123456"}).ok());
+  EXPECT_EQ(colors(), std::set<std::string>{"#123456"});
+  ASSERT_TRUE(calendars_->PutModule(root_, domain::Module{"coordination", "Coordination", "#abcdef"}).ok());
+  EXPECT_EQ(colors(), std::set<std::string>{"#abcdef"});
+
+  // Several calendars merge in start order; the limit cuts across them.
+  const domain::Id other = NewCalendar(alice_, "Other");
+  EventChange daily = Weekly("Daily");
+  daily.start = T("2025-03-04T08:00:00+01:00");
+  daily.end = T("2025-03-04T08:30:00+01:00");
+  daily.rrule = std::optional<std::string>("FREQ=DAILY;COUNT=3");
+  ASSERT_OK(events_->Create(alice_, other, daily));
+  domain::InstanceQuery q;
+  q.from = T("2025-03-01T00:00:00Z").instant;
+  q.to = T("2025-05-01T00:00:00Z").instant;
+  for (int pass = 0; pass < 2; ++pass) {  // built, then from the cache
+    Result<domain::InstanceList> all = events_->List(alice_, q);
+    ASSERT_OK(all);
+    std::vector<std::string> titles;
+    std::int64_t last = 0;
+    for (const domain::InstanceItem& i : all->Items()) {
+      EXPECT_GE(i.start_unix, last);
+      last = i.start_unix;
+      titles.push_back(i.details->title);
+    }
+    EXPECT_EQ(titles, (std::vector<std::string>{"Standup v2", "Daily", "Daily", "Daily",
+                                                "Standup v2", "Standup v2", "Standup v2",
+                                                "Standup v2", "Standup v2"}));
+    EXPECT_FALSE(all->truncated);
+  }
+  q.limit = 3;
+  Result<domain::InstanceList> cut = events_->List(alice_, q);
+  ASSERT_OK(cut);
+  ASSERT_EQ(cut->Items().size(), 3u);
+  EXPECT_TRUE(cut->truncated);
+  EXPECT_EQ(cut->Items()[2].details->title, "Daily");
+
+  // Losing access drops the cached details too: Bob had them as a viewer.
+  domain::CalendarChange share;
+  share.shares = std::vector<domain::CalendarShare>{
+      {bob_.user_id, std::nullopt, domain::ShareLevel::kViewer}};
+  ASSERT_OK(calendars_->Update(alice_, cal, share));
+  EXPECT_THAT(Starts(bob_, cal), ::testing::Each(HasSubstr("Standup v2")));
+  share.shares = std::vector<domain::CalendarShare>{};
+  ASSERT_OK(calendars_->Update(alice_, cal, share));
+  EXPECT_THAT(Starts(bob_, cal), ::testing::Each(HasSubstr("Busy")));
+  // A calendar named twice is listed once.
+  q.limit = 10'000;
+  q.calendar_ids = {cal, cal};
+  EXPECT_EQ(events_->List(alice_, q)->Items().size(), 6u);
 }
 
 TEST_P(ServicesTest, SeriesEditsThroughTheStore) {
@@ -436,7 +520,7 @@ TEST_P(ServicesTest, FeedsShowPrivateEventsAsBusy) {
       events_->FeedInstances(*token, T("2025-03-01T00:00:00Z").instant,
                              T("2025-04-01T00:00:00Z").instant);
   ASSERT_OK(json);
-  EXPECT_EQ(json->items.size(), 10u);
+  EXPECT_EQ(json->Items().size(), 10u);
   EXPECT_EQ(events_->FeedIcs("not-a-token").status().code(), Code::kNotFound);
   // Rotating the token retires the old one.
   Result<std::string> rotated = calendars_->RotateFeedToken(alice_, cal);

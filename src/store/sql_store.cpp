@@ -236,6 +236,37 @@ ApiTokenRecord TokenFromRow(const R& r) {
   return t;
 }
 
+// A row read from column `offset` on, for the *FromRow readers of joins.
+template <typename R>
+struct Shifted {
+  const R& r;
+  int offset;
+  std::int64_t Int(int i) const { return r.Int(i + offset); }
+  std::optional<std::int64_t> OptInt(int i) const { return r.OptInt(i + offset); }
+  bool Bool(int i) const { return r.Bool(i + offset); }
+  std::string_view Text(int i) const { return r.Text(i + offset); }
+  std::string TextCopy(int i) const { return r.TextCopy(i + offset); }
+  auto OptText(int i) const { return r.OptText(i + offset); }
+};
+
+// "a, b" -> "t.a, t.b".
+std::string Qualified(std::string_view cols, std::string_view table) {
+  std::string out;
+  while (!cols.empty()) {
+    const std::size_t comma = cols.find(',');
+    std::string_view col = cols.substr(0, comma);
+    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out.append(table).append(".").append(col);
+    if (comma == std::string_view::npos) break;
+    cols.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+constexpr int kTokenColCount = 8;
+constexpr int kCalendarColCount = 11;
+
 class SqlTx final : public domain::StoreTx {
  public:
   explicit SqlTx(Tx& tx) : tx_(tx) {}
@@ -332,6 +363,16 @@ class SqlTx final : public domain::StoreTx {
         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
         {t.org_id, t.user_id, t.name, t.token_hash, t.created_at.unix_seconds()});
   }
+  Result<std::pair<ApiTokenRecord, User>> GetApiTokenWithUser(
+      std::string_view token_hash) override {
+    static const std::string sql = fmt::format(
+        "SELECT {}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.org_id = t.org_id "
+        "WHERE t.token_hash = $1",
+        Qualified(kTokenCols, "t"), Qualified(kUserCols, "u"));
+    return One<std::pair<ApiTokenRecord, User>>(sql, {token_hash}, "token", [](const Row& r) {
+      return std::make_pair(TokenFromRow(r), UserFromRow(Shifted<Row>{r, kTokenColCount}));
+    });
+  }
   Result<ApiTokenRecord> GetApiTokenByHash(std::string_view token_hash) override {
     return One<ApiTokenRecord>(
         fmt::format("SELECT {} FROM api_tokens WHERE token_hash = $1", kTokenCols), {token_hash},
@@ -406,6 +447,37 @@ class SqlTx final : public domain::StoreTx {
       while (i < shares.size() && shares[i].first < c.id) ++i;
       while (i < shares.size() && shares[i].first == c.id) c.shares.push_back(shares[i++].second);
     }
+    return out;
+  }
+  Result<std::vector<domain::CalendarView>> ListCalendarViews(
+      Id org_id, const std::vector<Id>& ids) override {
+    std::vector<SqlParam> params = {org_id};
+    std::string in;
+    for (Id id : ids) {
+      params.emplace_back(id);
+      if (!in.empty()) in += ", ";
+      in += fmt::format("${}", params.size());
+    }
+    static const std::string select = fmt::format(
+        "SELECT {}, s.user_id, s.role, s.level, m.color FROM calendars c "
+        "LEFT JOIN calendar_shares s ON s.calendar_id = c.id "
+        "LEFT JOIN modules m ON m.org_id = c.org_id AND m.key = c.module WHERE c.org_id = $1",
+        Qualified(kCalendarCols, "c"));
+    const std::string sql =
+        select + (ids.empty() ? std::string() : fmt::format(" AND c.id IN ({})", in)) +
+        " ORDER BY c.id, s.user_id, s.role";
+    std::vector<domain::CalendarView> out;
+    ALMANAC_RETURN_IF_ERROR(tx_.ForEach(sql, params, [&](const RowView& r) -> Status {
+      if (out.empty() || out.back().calendar.id != r.Int(0)) {
+        out.push_back(domain::CalendarView{CalendarFromRow(r),
+                                           std::string(r.OptText(kCalendarColCount + 3)
+                                                           .value_or(std::string_view()))});
+      }
+      if (r.OptText(kCalendarColCount + 2)) {
+        out.back().calendar.shares.push_back(ShareFromRow(Shifted<RowView>{r, kCalendarColCount}));
+      }
+      return OkStatus();
+    }));
     return out;
   }
   Status UpdateCalendar(const Calendar& c) override {
@@ -602,6 +674,13 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const DatabaseOptions& options,
 
 Status SqlStore::Read(const std::function<Status(domain::StoreTx&)>& fn) {
   return db_->Read([&](Tx& tx) -> Status {
+    SqlTx sql(tx);
+    return fn(sql);
+  });
+}
+
+Status SqlStore::ReadStatement(const std::function<Status(domain::StoreTx&)>& fn) {
+  return db_->ReadStatement([&](Tx& tx) -> Status {
     SqlTx sql(tx);
     return fn(sql);
   });

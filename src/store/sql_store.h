@@ -27,6 +27,7 @@ class SqlStore final : public domain::Store {
                                                 bool migrate = true);
 
   Status Read(const std::function<Status(domain::StoreTx&)>& fn) override;
+  Status ReadStatement(const std::function<Status(domain::StoreTx&)>& fn) override;
   Status Write(const std::function<Status(domain::StoreTx&)>& fn) override;
 
   Database& database() { return *db_; }

@@ -39,6 +39,10 @@ struct TxState {
   Status poison;                         // the first statement error
   Transient transient = Transient::kNo;  // the first transient cause seen
   bool in_foreach = false;
+  // ReadStatement: no transaction around fn, so at most one statement (a
+  // SELECT) may run; a second would see another snapshot.
+  bool single_statement = false;
+  int statements = 0;
 };
 
 enum class TxMode { kRead, kWrite, kWriteSerializable };
