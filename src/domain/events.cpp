@@ -535,9 +535,33 @@ Status EventService::BuildRuns(StoreTx& tx, std::map<Id, PendingRun>& pending,
   ical::InstanceOptions options;
   options.max_instances = query.limit + 1;
   options.limits.max_occurrences = query.limit + 1;
+  // The index rows, then in one statement the text of those the parse
+  // cache lacks (a cold month would otherwise cost a round trip per event).
+  std::vector<CalendarObject> rows;
   ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectInRange(range, [&](const CalendarObject& o) -> Status {
+    rows.push_back(o);
+    return OkStatus();
+  }));
+  std::vector<Id> unparsed;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (const CalendarObject& o : rows) {
+      auto it = cache_.find(o.id);
+      if (it == cache_.end() || it->second.value->etag != o.etag) unparsed.push_back(o.id);
+    }
+  }
+  if (!unparsed.empty()) {
+    std::unordered_map<Id, CalendarObject*> by_id;
+    for (CalendarObject& o : rows) by_id[o.id] = &o;
+    ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectText(
+        range.org_id, unparsed, [&](Id id, std::string_view etag, std::string_view ics) {
+          auto it = by_id.find(id);
+          if (it != by_id.end() && it->second->etag == etag) it->second->ics = ics;
+        }));
+  }
+  for (const CalendarObject& o : rows) {
     std::shared_ptr<const Cached> parsed = Parsed(o, &tx);
-    if (!parsed) return OkStatus();  // unreadable rows are skipped, not fatal to the view
+    if (!parsed) continue;  // unreadable rows are skipped, not fatal to the view
     PendingRun& p = pending.at(o.calendar_id);
     const Calendar& calendar = p.calendar->calendar;
     const Access access = p.calendar->access;
@@ -583,15 +607,14 @@ Status EventService::BuildRuns(StoreTx& tx, std::map<Id, PendingRun>& pending,
       if (a < to_unix && (b > from_unix || (a == b && a >= from_unix))) {
         emit(s.instance, &s.start, &s.end, &s.timezone);
       }
-      return OkStatus();
+      continue;
     }
     Result<ical::InstanceResult> expanded =
         ical::ExpandInstances(parsed->calendar, query.from, query.to, options);
-    if (!expanded.ok()) return OkStatus();
+    if (!expanded.ok()) continue;
     if (expanded->truncated) run.truncated = true;
     for (const ical::Instance& i : expanded->instances) emit(i, nullptr, nullptr, nullptr);
-    return OkStatus();
-  }));
+  }
   for (auto& [id, p] : pending) {
     std::sort(p.run->items.begin(), p.run->items.end(), InstanceBefore);
     if (p.run->items.size() > query.limit) {

@@ -157,6 +157,11 @@ class StoreTx {
   // the text with GetObject when needed). `fn` may use this StoreTx.
   virtual Status ForEachObjectInRange(const ObjectRangeQuery& query,
                                       const std::function<Status(const CalendarObject&)>& fn) = 0;
+  // Calls fn(id, etag, ics) for each of the objects `ids` of the
+  // organisation, in one statement; unknown ids are left out.
+  virtual Status ForEachObjectText(
+      Id org_id, const std::vector<Id>& ids,
+      const std::function<void(Id, std::string_view etag, std::string_view ics)>& fn) = 0;
   // Every object of a calendar, ordered by id (export).
   virtual Status ForEachObject(Id org_id, Id calendar_id,
                                const std::function<Status(const CalendarObject&)>& fn) = 0;

@@ -264,6 +264,17 @@ std::string Qualified(std::string_view cols, std::string_view table) {
   return out;
 }
 
+// "$k, $k+1, ..." for `ids` appended to `params`, for an IN (...) list.
+std::string InList(const std::vector<Id>& ids, std::vector<SqlParam>& params) {
+  std::string in;
+  for (Id id : ids) {
+    params.emplace_back(id);
+    if (!in.empty()) in += ", ";
+    in += fmt::format("${}", params.size());
+  }
+  return in;
+}
+
 constexpr int kTokenColCount = 8;
 constexpr int kCalendarColCount = 11;
 
@@ -452,12 +463,7 @@ class SqlTx final : public domain::StoreTx {
   Result<std::vector<domain::CalendarView>> ListCalendarViews(
       Id org_id, const std::vector<Id>& ids) override {
     std::vector<SqlParam> params = {org_id};
-    std::string in;
-    for (Id id : ids) {
-      params.emplace_back(id);
-      if (!in.empty()) in += ", ";
-      in += fmt::format("${}", params.size());
-    }
+    const std::string in = InList(ids, params);
     static const std::string select = fmt::format(
         "SELECT {}, s.user_id, s.role, s.level, m.color FROM calendars c "
         "LEFT JOIN calendar_shares s ON s.calendar_id = c.id "
@@ -577,12 +583,7 @@ class SqlTx final : public domain::StoreTx {
   Status ForEachObjectInRange(const domain::ObjectRangeQuery& q,
                               const std::function<Status(const CalendarObject&)>& fn) override {
     std::vector<SqlParam> params = {q.org_id, q.from, q.to, q.from - kShortSpan};
-    std::string in;
-    for (Id id : q.calendar_ids) {
-      params.emplace_back(id);
-      if (!in.empty()) in += ", ";
-      in += fmt::format("${}", params.size());
-    }
+    const std::string in = InList(q.calendar_ids, params);
     // Two index range scans: short objects by start near the window, the
     // others (recurring or long, few) by calendar.
     const std::string sql = fmt::format(
@@ -599,6 +600,19 @@ class SqlTx final : public domain::StoreTx {
     }));
     for (const CalendarObject& o : rows) ALMANAC_RETURN_IF_ERROR(fn(o));
     return OkStatus();
+  }
+  Status ForEachObjectText(
+      Id org_id, const std::vector<Id>& ids,
+      const std::function<void(Id, std::string_view, std::string_view)>& fn) override {
+    if (ids.empty()) return OkStatus();
+    std::vector<SqlParam> params = {org_id};
+    const std::string in = InList(ids, params);
+    return tx_.ForEach(
+        fmt::format("SELECT id, etag, ics FROM objects WHERE org_id = $1 AND id IN ({})", in),
+        params, [&](const RowView& r) -> Status {
+          fn(r.Int(0), r.Text(1), r.Text(2));
+          return OkStatus();
+        });
   }
   Status ForEachObject(Id org_id, Id calendar_id,
                        const std::function<Status(const CalendarObject&)>& fn) override {
