@@ -69,6 +69,7 @@ Status FillObject(const ical::Component& resource, CalendarObject* object) {
   object->recurring = info.recurring;
   object->ics = ical::Serialize(resource);
   object->etag = ETagOf(object->ics);
+  if (object->name.empty()) object->name = ResourceNameFor(info.uid);
   return OkStatus();
 }
 
@@ -692,7 +693,7 @@ Result<EditOutcome> EventService::Delete(const Principal& caller, Id event_id, E
                              DeleteFromSeries(resource, scope, recurrence_id, ctx));
     if (r.resource_deleted) {
       out.deleted = true;
-      ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, object.id));
+      ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, object.id, clock_.Now()));
       return tx.TouchCalendar(caller.org_id, object.calendar_id);
     }
     ALMANAC_ASSIGN_OR_RETURN(out.event, Rewrite(tx, &object, r.resource, ctx.now));

@@ -95,6 +95,11 @@ struct Calendar {
   std::string description;
   std::vector<CalendarShare> shares;
   std::int64_t version = 0;  // bumps on every change of the calendar or its objects (CTag)
+  // Component types the calendar holds (CalDAV supported-calendar-component-set).
+  std::vector<std::string> components = {"VEVENT", "VTODO"};
+  // Sync tokens (versions) below this are no longer answerable: the
+  // deletions before it were forgotten (RFC 6578 §3.7).
+  std::int64_t sync_floor = 0;
   core::Instant created_at;
   core::Instant updated_at;
 };
@@ -107,6 +112,12 @@ struct CalendarObject {
   Id org_id = 0;
   Id calendar_id = 0;
   std::string uid;
+  // The resource name in its calendar collection (the last segment of its
+  // CalDAV href, e.g. "<uid>.ics"); unique per calendar.
+  std::string name;
+  // The calendar version of the transaction that last wrote it (RFC 6578
+  // sync: changed since token N means modseq > N). Set by the store.
+  std::int64_t modseq = 0;
   std::string ics;        // the VCALENDAR text, canonical serialization
   std::string etag;       // strong ETag value without quotes
   std::string component;  // "VEVENT" or "VTODO"
@@ -119,6 +130,15 @@ struct CalendarObject {
   bool recurring = false;
   core::Instant created_at;
   core::Instant updated_at;
+};
+
+// A change of a calendar since a sync token: a stored object (name, etag)
+// or, when `deleted`, a forgotten one.
+struct ObjectChange {
+  std::string name;
+  std::string etag;
+  bool deleted = false;
+  std::int64_t modseq = 0;
 };
 
 inline constexpr std::int64_t kUnboundedEnd = 253402300800;  // 10000-01-01T00:00:00Z

@@ -44,6 +44,25 @@ const ical::Component* MasterOf(const ical::Component& vcalendar) {
 
 std::string ETagOf(std::string_view ics) { return core::Sha256Hex(ics).substr(0, 32); }
 
+namespace {
+bool NameChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-' || c == '@' || c == '+' || c == '~';
+}
+}  // namespace
+
+std::string ResourceNameFor(std::string_view uid) {
+  const bool safe = !uid.empty() && uid.size() <= 200 && uid != "." && uid != ".." &&
+                    std::all_of(uid.begin(), uid.end(), [](char c) { return NameChar(c); });
+  if (safe) return std::string(uid) + ".ics";
+  return core::Sha256Hex(uid).substr(0, 32) + ".ics";
+}
+
+bool ValidResourceName(std::string_view name) {
+  return !name.empty() && name.size() <= 255 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](char c) { return NameChar(c); });
+}
+
 void NormalizeObject(ical::Component* c, core::Instant now) {
   static const std::set<std::string, std::less<>> kOnce = {
       "DTSTART", "DTEND",    "DUE",           "DURATION", "UID",      "SUMMARY",  "DESCRIPTION",

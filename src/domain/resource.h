@@ -42,6 +42,15 @@ const ical::Component* MasterOf(const ical::Component& vcalendar);
 // The strong ETag of a resource text: 32 hex digits of its SHA-256.
 std::string ETagOf(std::string_view ics);
 
+// The resource name an object created outside CalDAV gets in its calendar:
+// "<uid>.ics" when the UID is 1-200 of [A-Za-z0-9._@+-] (safe in a URL path
+// segment unescaped), else 32 hex digits of the UID's SHA-256 + ".ics".
+std::string ResourceNameFor(std::string_view uid);
+
+// True for a name a client may PUT: 1-255 bytes of unreserved URL
+// characters [A-Za-z0-9._~@+-], not "." or "..".
+bool ValidResourceName(std::string_view name);
+
 // Repairs what lenient parsing let through so the stored object is valid
 // RFC 5545 for every client that reads it later: adds a missing DTSTAMP
 // (`now`), adds VALUE=DATE to 8-digit date values that lack it, and keeps

@@ -139,17 +139,37 @@ class StoreTx {
   // concurrent read-modify-write edits of one event queue instead of
   // failing (PostgreSQL: SELECT ... FOR UPDATE; SQLite has one writer).
   virtual Result<CalendarObject> GetObjectForUpdate(Id org_id, Id object_id) = 0;
-  // Errors: kAlreadyExists when the calendar has the UID already.
+  // Object writes bump the calendar's version once per transaction (the
+  // first write of a calendar in a transaction; later ones reuse it) and
+  // store it as the object's modseq, so sync tokens and caches keyed by the
+  // version see every change. `object.modseq` is ignored.
+  // Errors: kAlreadyExists when the calendar has the UID or the name
+  // already; kInternal for an empty name.
   virtual Result<Id> InsertObject(const CalendarObject& object) = 0;
-  // Replaces the object `object.id` if its stored etag is `expected_etag`.
+  // Replaces the object `object.id` (not its name or calendar) if its stored
+  // etag is `expected_etag`.
   // Errors: kNotFound; kFailedPrecondition when the etag changed meanwhile.
   virtual Status UpdateObject(const CalendarObject& object, std::string_view expected_etag) = 0;
+  // Deletes and keeps a tombstone (name, modseq) for sync-collection.
   // Errors: kNotFound.
-  virtual Status DeleteObject(Id org_id, Id object_id) = 0;
-  // Bumps the calendar's version (its CTag). Call once per transaction that
-  // changed its objects: a bump per object would rewrite the calendar row
-  // thousands of times in one import. Errors: kNotFound.
+  virtual Status DeleteObject(Id org_id, Id object_id, core::Instant now) = 0;
+  // Bumps the calendar's version (its CTag) if this transaction has not
+  // yet. Errors: kNotFound.
   virtual Status TouchCalendar(Id org_id, Id calendar_id) = 0;
+  // Errors: kNotFound.
+  virtual Result<CalendarObject> GetObjectByName(Id org_id, Id calendar_id,
+                                                 std::string_view name) = 0;
+  // The objects of `names` in the calendar (unknown names left out), with
+  // text, in one statement, in no particular order.
+  virtual Status ForEachObjectByName(Id org_id, Id calendar_id,
+                                     const std::vector<std::string>& names,
+                                     const std::function<Status(const CalendarObject&)>& fn) = 0;
+  // Every object of the calendar without its text, by name.
+  virtual Status ForEachObjectIndex(Id org_id, Id calendar_id,
+                                    const std::function<Status(const CalendarObject&)>& fn) = 0;
+  // Objects written and names deleted with modseq > `modseq`, by modseq.
+  virtual Result<std::vector<ObjectChange>> ChangesSince(Id org_id, Id calendar_id,
+                                                         std::int64_t modseq) = 0;
   // Calls `fn` for every object whose [first_start, last_end) overlaps
   // [query.from, query.to), in no particular order; stops at the first error
   // `fn` returns. The object passed lives only during the call and has

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -129,10 +130,32 @@ std::string SchemaFor(Dialect d) {
   return sql;
 }
 
+// CalDAV: resource names, sync (modseq and tombstones), component sets.
+constexpr const char* kSchemaV2 = R"SQL(
+ALTER TABLE objects ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN modseq BIGINT NOT NULL DEFAULT 0;
+UPDATE objects SET name = CAST(id AS TEXT) || '.ics', modseq = (SELECT version FROM calendars c WHERE c.id = objects.calendar_id);
+CREATE UNIQUE INDEX objects_calendar_name_key ON objects (calendar_id, name);
+CREATE INDEX objects_modseq_idx ON objects (calendar_id, modseq);
+ALTER TABLE calendars ADD COLUMN components TEXT NOT NULL DEFAULT 'VEVENT,VTODO';
+ALTER TABLE calendars ADD COLUMN sync_floor BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE tombstones (
+  calendar_id BIGINT NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,
+  org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  uid TEXT NOT NULL,
+  modseq BIGINT NOT NULL,
+  deleted_at BIGINT NOT NULL,
+  PRIMARY KEY (calendar_id, name)
+);
+CREATE INDEX tombstones_modseq_idx ON tombstones (calendar_id, modseq);
+)SQL";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       Migration{1, "accounts, calendars, objects", SchemaFor(Dialect::kSqlite),
                 SchemaFor(Dialect::kPostgres)},
+      Migration{2, "CalDAV names, sync tombstones, component sets", kSchemaV2, kSchemaV2},
   };
   return kMigrations;
 }
@@ -170,7 +193,27 @@ User UserFromRow(const R& r) {
 
 constexpr const char* kCalendarCols =
     "id, org_id, owner_user_id, name, color, module, timezone, description, version, "
-    "created_at, updated_at";
+    "created_at, updated_at, components, sync_floor";
+
+std::vector<std::string> SplitComponents(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    if (comma != 0) out.emplace_back(list.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string JoinComponents(const std::vector<std::string>& components) {
+  std::string out;
+  for (const std::string& c : components) {
+    if (!out.empty()) out += ',';
+    out += c;
+  }
+  return out;
+}
 template <typename R>
 Calendar CalendarFromRow(const R& r) {
   Calendar c;
@@ -185,12 +228,14 @@ Calendar CalendarFromRow(const R& r) {
   c.version = r.Int(8);
   c.created_at = At(r.Int(9));
   c.updated_at = At(r.Int(10));
+  c.components = SplitComponents(r.Text(11));
+  c.sync_floor = r.Int(12);
   return c;
 }
 
 constexpr const char* kObjectCols =
     "id, org_id, calendar_id, uid, component, summary, ics, etag, sequence, first_start, "
-    "last_end, recurring, created_at, updated_at";
+    "last_end, recurring, created_at, updated_at, name, modseq";
 template <typename R>
 CalendarObject ObjectFromRow(const R& r) {
   CalendarObject o;
@@ -208,13 +253,15 @@ CalendarObject ObjectFromRow(const R& r) {
   o.recurring = r.Bool(11);
   o.created_at = At(r.Int(12));
   o.updated_at = At(r.Int(13));
+  o.name = r.TextCopy(14);
+  o.modseq = r.Int(15);
   return o;
 }
 
 // The same columns without `ics`, for range reads.
 constexpr const char* kObjectIndexCols =
     "id, org_id, calendar_id, uid, component, summary, '' AS ics, etag, sequence, first_start, "
-    "last_end, recurring, created_at, updated_at";
+    "last_end, recurring, created_at, updated_at, name, modseq";
 
 bool IsShort(const CalendarObject& o) {
   return !o.recurring && o.last_end - o.first_start <= kShortSpan;
@@ -276,7 +323,7 @@ std::string InList(const std::vector<Id>& ids, std::vector<SqlParam>& params) {
 }
 
 constexpr int kTokenColCount = 8;
-constexpr int kCalendarColCount = 11;
+constexpr int kCalendarColCount = 13;
 
 class SqlTx final : public domain::StoreTx {
  public:
@@ -413,10 +460,11 @@ class SqlTx final : public domain::StoreTx {
     ALMANAC_ASSIGN_OR_RETURN(
         Id id, tx_.InsertReturningId(
                    "INSERT INTO calendars (org_id, owner_user_id, name, color, module, timezone, "
-                   "description, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
-                   "$6, $7, 1, $8, $9) RETURNING id",
+                   "description, version, created_at, updated_at, components) VALUES ($1, $2, $3, "
+                   "$4, $5, $6, $7, 1, $8, $9, $10) RETURNING id",
                    {c.org_id, c.owner_user_id, c.name, c.color, c.module, c.timezone, c.description,
-                    c.created_at.unix_seconds(), c.updated_at.unix_seconds()}));
+                    c.created_at.unix_seconds(), c.updated_at.unix_seconds(),
+                    JoinComponents(c.components)}));
     ALMANAC_RETURN_IF_ERROR(WriteShares(c.org_id, id, c.shares));
     return id;
   }
@@ -489,10 +537,10 @@ class SqlTx final : public domain::StoreTx {
   Status UpdateCalendar(const Calendar& c) override {
     ALMANAC_RETURN_IF_ERROR(
         Affected(tx_.Exec("UPDATE calendars SET name = $3, color = $4, module = $5, timezone = $6, "
-                          "description = $7, updated_at = $8, version = version + 1 "
-                          "WHERE org_id = $1 AND id = $2",
+                          "description = $7, updated_at = $8, components = $9, "
+                          "version = version + 1 WHERE org_id = $1 AND id = $2",
                           {c.org_id, c.id, c.name, c.color, c.module, c.timezone, c.description,
-                           c.updated_at.unix_seconds()}),
+                           c.updated_at.unix_seconds(), JoinComponents(c.components)}),
                  "calendar"));
     ALMANAC_RETURN_IF_ERROR(
         tx_.Exec("DELETE FROM calendar_shares WHERE calendar_id = $1", {c.id}).status());
@@ -530,10 +578,7 @@ class SqlTx final : public domain::StoreTx {
         {org_id, object_id}, "event", [](const Row& r) { return ObjectFromRow(r); });
   }
   Status TouchCalendar(Id org_id, Id calendar_id) override {
-    return Affected(tx_.Exec("UPDATE calendars SET version = version + 1 WHERE org_id = $1 AND "
-                             "id = $2",
-                             {org_id, calendar_id}),
-                    "calendar");
+    return Bump(org_id, calendar_id).status();
   }
   Result<CalendarObject> GetObjectByUid(Id org_id, Id calendar_id, std::string_view uid) override {
     return One<CalendarObject>(
@@ -542,26 +587,35 @@ class SqlTx final : public domain::StoreTx {
         {org_id, calendar_id, uid}, "event", [](const Row& r) { return ObjectFromRow(r); });
   }
   Result<Id> InsertObject(const CalendarObject& o) override {
+    if (o.name.empty()) return MakeError(Code::kInternal, "an object without a name");
+    ALMANAC_ASSIGN_OR_RETURN(std::int64_t modseq, Bump(o.org_id, o.calendar_id));
     ALMANAC_ASSIGN_OR_RETURN(
         Id id, tx_.InsertReturningId(
                    "INSERT INTO objects (org_id, calendar_id, uid, component, summary, ics, etag, "
-                   "sequence, first_start, last_end, recurring, short, created_at, updated_at) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-                   "RETURNING id",
+                   "sequence, first_start, last_end, recurring, short, created_at, updated_at, "
+                   "name, modseq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+                   "$14, $15, $16) RETURNING id",
                    {o.org_id, o.calendar_id, o.uid, o.component, o.summary, o.ics, o.etag,
                     o.sequence, o.first_start, o.last_end, o.recurring ? 1 : 0, IsShort(o) ? 1 : 0,
-                    o.created_at.unix_seconds(), o.updated_at.unix_seconds()}));
+                    o.created_at.unix_seconds(), o.updated_at.unix_seconds(), o.name, modseq}));
+    // The name lives again: it is no longer a deletion to report.
+    ALMANAC_RETURN_IF_ERROR(
+        tx_.Exec("DELETE FROM tombstones WHERE calendar_id = $1 AND name = $2",
+                 {o.calendar_id, o.name})
+            .status());
     return id;
   }
   Status UpdateObject(const CalendarObject& o, std::string_view expected_etag) override {
+    ALMANAC_ASSIGN_OR_RETURN(std::int64_t modseq, Bump(o.org_id, o.calendar_id));
     ALMANAC_ASSIGN_OR_RETURN(
         std::int64_t n,
         tx_.Exec("UPDATE objects SET uid = $4, component = $5, summary = $6, ics = $7, "
                  "etag = $8, sequence = $9, first_start = $10, last_end = $11, recurring = $12, "
-                 "short = $13, updated_at = $14 WHERE org_id = $1 AND id = $2 AND etag = $3",
+                 "short = $13, updated_at = $14, modseq = $15 "
+                 "WHERE org_id = $1 AND id = $2 AND etag = $3",
                  {o.org_id, o.id, expected_etag, o.uid, o.component, o.summary, o.ics, o.etag,
                   o.sequence, o.first_start, o.last_end, o.recurring ? 1 : 0, IsShort(o) ? 1 : 0,
-                  o.updated_at.unix_seconds()}));
+                  o.updated_at.unix_seconds(), modseq}));
     if (n == 0) {
       ALMANAC_ASSIGN_OR_RETURN(
           std::optional<Row> exists,
@@ -572,13 +626,64 @@ class SqlTx final : public domain::StoreTx {
     }
     return OkStatus();
   }
-  Status DeleteObject(Id org_id, Id object_id) override {
+  Status DeleteObject(Id org_id, Id object_id, core::Instant now) override {
     ALMANAC_ASSIGN_OR_RETURN(
         std::optional<Row> row,
-        tx_.QueryOne("DELETE FROM objects WHERE org_id = $1 AND id = $2 RETURNING calendar_id",
-                     {org_id, object_id}));
+        tx_.QueryOne(
+            "DELETE FROM objects WHERE org_id = $1 AND id = $2 RETURNING calendar_id, name, uid",
+            {org_id, object_id}));
     if (!row) return NotFound("event");
-    return OkStatus();
+    const Id calendar_id = row->Int(0);
+    ALMANAC_ASSIGN_OR_RETURN(std::int64_t modseq, Bump(org_id, calendar_id));
+    return tx_
+        .Exec("INSERT INTO tombstones (calendar_id, org_id, name, uid, modseq, deleted_at) "
+              "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (calendar_id, name) DO UPDATE SET "
+              "uid = excluded.uid, modseq = excluded.modseq, deleted_at = excluded.deleted_at",
+              {calendar_id, org_id, row->Text(1), row->Text(2), modseq, now.unix_seconds()})
+        .status();
+  }
+  Result<CalendarObject> GetObjectByName(Id org_id, Id calendar_id,
+                                         std::string_view name) override {
+    return One<CalendarObject>(
+        fmt::format("SELECT {} FROM objects WHERE org_id = $1 AND calendar_id = $2 AND name = $3",
+                    kObjectCols),
+        {org_id, calendar_id, name}, "event", [](const Row& r) { return ObjectFromRow(r); });
+  }
+  Status ForEachObjectByName(Id org_id, Id calendar_id, const std::vector<std::string>& names,
+                             const std::function<Status(const CalendarObject&)>& fn) override {
+    if (names.empty()) return OkStatus();
+    std::vector<SqlParam> params = {org_id, calendar_id};
+    std::string in;
+    for (const std::string& n : names) {
+      params.emplace_back(std::string_view(n));
+      if (!in.empty()) in += ", ";
+      in += fmt::format("${}", params.size());
+    }
+    return tx_.ForEach(
+        fmt::format("SELECT {} FROM objects WHERE org_id = $1 AND calendar_id = $2 AND name IN ({})",
+                    kObjectCols, in),
+        params, [&](const RowView& r) -> Status { return fn(ObjectFromRow(r)); });
+  }
+  Status ForEachObjectIndex(Id org_id, Id calendar_id,
+                            const std::function<Status(const CalendarObject&)>& fn) override {
+    return tx_.ForEach(
+        fmt::format("SELECT {} FROM objects WHERE org_id = $1 AND calendar_id = $2 ORDER BY name",
+                    kObjectIndexCols),
+        {org_id, calendar_id}, [&](const RowView& r) -> Status { return fn(ObjectFromRow(r)); });
+  }
+  Result<std::vector<domain::ObjectChange>> ChangesSince(Id org_id, Id calendar_id,
+                                                         std::int64_t modseq) override {
+    std::vector<domain::ObjectChange> out;
+    ALMANAC_RETURN_IF_ERROR(tx_.ForEach(
+        "SELECT name, etag, 0 AS deleted, modseq FROM objects WHERE org_id = $1 AND "
+        "calendar_id = $2 AND modseq > $3 UNION ALL SELECT name, '' AS etag, 1 AS deleted, "
+        "modseq FROM tombstones WHERE org_id = $1 AND calendar_id = $2 AND modseq > $3 "
+        "ORDER BY modseq, name",
+        {org_id, calendar_id, modseq}, [&](const RowView& r) -> Status {
+          out.push_back(domain::ObjectChange{r.TextCopy(0), r.TextCopy(1), r.Int(2) != 0, r.Int(3)});
+          return OkStatus();
+        }));
+    return out;
   }
   Status ForEachObjectInRange(const domain::ObjectRangeQuery& q,
                               const std::function<Status(const CalendarObject&)>& fn) override {
@@ -644,6 +749,21 @@ class SqlTx final : public domain::StoreTx {
     for (const Row& r : rows) out.push_back(convert(r));
     return out;
   }
+  // The calendar's version after this transaction's one bump of it: the
+  // first write to a calendar in a transaction bumps it (and locks the row
+  // on PostgreSQL), later ones reuse the number as their modseq.
+  Result<std::int64_t> Bump(Id org_id, Id calendar_id) {
+    auto it = bumped_.find(calendar_id);
+    if (it != bumped_.end()) return it->second;
+    ALMANAC_ASSIGN_OR_RETURN(
+        std::optional<Row> row,
+        tx_.QueryOne("UPDATE calendars SET version = version + 1 WHERE org_id = $1 AND id = $2 "
+                     "RETURNING version",
+                     {org_id, calendar_id}));
+    if (!row) return NotFound("calendar");
+    bumped_[calendar_id] = row->Int(0);
+    return row->Int(0);
+  }
   static Status Affected(const Result<std::int64_t>& n, std::string_view what) {
     if (!n.ok()) return n.status();
     if (*n == 0) return NotFound(what);
@@ -672,6 +792,7 @@ class SqlTx final : public domain::StoreTx {
 
 
   Tx& tx_;
+  std::map<Id, std::int64_t> bumped_;  // calendar -> its version after this transaction
 };
 
 }  // namespace
