@@ -321,7 +321,7 @@ Result<Principal> AccountService::AuthenticateBasic(std::string_view username,
   if (cached) {
     // Still the same password and account state?
     std::optional<User> user;
-    ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
+    ALMANAC_RETURN_IF_ERROR(store_.ReadStatement([&](StoreTx& tx) -> Status {
       Result<User> u = tx.GetUser(cached->principal.org_id, cached->principal.user_id);
       if (u.ok()) user = std::move(u).value();
       return OkStatus();

@@ -7,6 +7,7 @@
 #include "core/crypto.h"
 #include "core/time_zone.h"
 #include "domain/access.h"
+#include "domain/resource.h"
 
 namespace almanac::domain {
 namespace {
@@ -54,6 +55,20 @@ Status CalendarService::Validate(StoreTx& tx, const Principal& caller, const Cal
     return Invalid(fmt::format("unknown module \"{}\"", c.module));
   }
   if (c.shares.size() > 1000) return Invalid("at most 1000 shares");
+  if (c.components.empty()) return Invalid("a calendar holds events, tasks or both");
+  if (c.dav_props.size() > 64 * 1024) return Invalid("too many or too large WebDAV properties");
+  for (const std::string& comp : c.components) {
+    if (comp != "VEVENT" && comp != "VTODO") {
+      return Invalid(fmt::format("unsupported component \"{}\" (VEVENT and VTODO are)", comp));
+    }
+  }
+  if (!c.dav_name.empty()) {
+    const bool digits = std::all_of(c.dav_name.begin(), c.dav_name.end(),
+                                    [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (c.dav_name.size() > 200 || digits || !ValidResourceName(c.dav_name)) {
+      return Invalid("the collection name must be 1-200 of A-Z a-z 0-9 . _ ~ @ + - (not only digits)");
+    }
+  }
   for (const CalendarShare& s : c.shares) {
     if (s.user_id.has_value() == s.role.has_value()) {
       return Invalid("a share names either a user or a role");
@@ -115,6 +130,9 @@ Result<CalendarWithAccess> CalendarService::Create(const Principal& caller,
   c.timezone = change.timezone.value_or("");
   c.description = change.description.value_or("");
   if (change.shares) c.shares = *change.shares;
+  if (change.components) c.components = *change.components;
+  if (change.dav_name) c.dav_name = *change.dav_name;
+  if (change.dav_props) c.dav_props = *change.dav_props;
   c.created_at = c.updated_at = clock_.Now();
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     ALMANAC_RETURN_IF_ERROR(Validate(tx, caller, c));
@@ -143,6 +161,8 @@ Result<CalendarWithAccess> CalendarService::Update(const Principal& caller, Id c
     if (change.timezone) c.timezone = *change.timezone;
     if (change.description) c.description = *change.description;
     if (change.shares) c.shares = *change.shares;
+    if (change.components) c.components = *change.components;
+    if (change.dav_props) c.dav_props = *change.dav_props;
     c.updated_at = clock_.Now();
     ALMANAC_RETURN_IF_ERROR(Validate(tx, caller, c));
     return tx.UpdateCalendar(c);

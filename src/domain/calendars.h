@@ -22,6 +22,12 @@ struct CalendarChange {
   std::optional<std::string> timezone;
   std::optional<std::string> description;
   std::optional<std::vector<CalendarShare>> shares;
+  // Component types held: a non-empty subset of VEVENT, VTODO (default both).
+  std::optional<std::vector<std::string>> components;
+  // Create only: the CalDAV path segment a client chose (MKCALENDAR):
+  // 1-200 of [A-Za-z0-9._~@+-], not all digits, unique among the owner's.
+  std::optional<std::string> dav_name;
+  std::optional<std::string> dav_props;  // see Calendar::dav_props (at most 64 KiB)
   // Create only: owned by the organisation instead of the caller (admins
   // and managers).
   bool organisation_owned = false;

@@ -425,6 +425,13 @@ std::shared_ptr<const InstanceRun> EventService::CachedWindow(const std::string&
   return it->second.run;
 }
 
+std::shared_ptr<const ical::Component> EventService::ParsedResource(
+    const CalendarObject& object) {
+  std::shared_ptr<const Cached> parsed = Parsed(object);
+  if (!parsed) return nullptr;
+  return std::shared_ptr<const ical::Component>(parsed, &parsed->calendar);
+}
+
 WindowCacheStats EventService::window_cache_stats() {
   std::lock_guard<std::mutex> lock(window_mu_);
   return WindowCacheStats{window_hits_, window_misses_, windows_.size()};

@@ -219,6 +219,10 @@ class EventService {
 
   WindowCacheStats window_cache_stats();
 
+  // The parsed VCALENDAR of `object` (which must carry its text) from the
+  // parse cache, or parsed now. Null when the stored text cannot be read.
+  std::shared_ptr<const ical::Component> ParsedResource(const CalendarObject& object);
+
  private:
   struct Cached;
   // The parsed version of `object` from the cache, or parsed now (fetching

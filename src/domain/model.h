@@ -97,6 +97,12 @@ struct Calendar {
   std::int64_t version = 0;  // bumps on every change of the calendar or its objects (CTag)
   // Component types the calendar holds (CalDAV supported-calendar-component-set).
   std::vector<std::string> components = {"VEVENT", "VTODO"};
+  // The calendar's path segment in its owner's CalDAV home when a client
+  // chose it (MKCALENDAR); empty: the id. Unique per owner.
+  std::string dav_name;
+  // Dead WebDAV properties clients set with PROPPATCH (RFC 4918 §4.2),
+  // serialized by the CalDAV layer; opaque here.
+  std::string dav_props;
   // Sync tokens (versions) below this are no longer answerable: the
   // deletions before it were forgotten (RFC 6578 §3.7).
   std::int64_t sync_floor = 0;

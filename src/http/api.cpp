@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "domain/event_fields.h"
 #include "domain/series_edit.h"
+#include "http/auth.h"
 #include "http/internal/json_writer.h"
 #include "http/problem.h"
 
@@ -18,7 +19,6 @@ using json = nlohmann::json;
 using domain::Id;
 using domain::Principal;
 
-constexpr const char* kSessionCookie = "almanac_session";
 
 Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
 
@@ -496,7 +496,6 @@ Response Unauthenticated(std::string_view message) {
             "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
 }
 
-bool IsSafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 using AuthedHandler = std::function<Response(Request&, const Principal&)>;
 
@@ -517,34 +516,7 @@ class Api {
   }
 
   Result<Principal> Authenticate(const Request& req) const {
-    if (std::optional<std::string_view> auth = req.Header("Authorization")) {
-      std::string_view a = *auth;
-      if (a.size() > 7 && EqualsIgnoreCase(a.substr(0, 7), "Bearer ")) {
-        return s_.accounts->AuthenticateBearer(a.substr(7));
-      }
-      if (a.size() > 6 && EqualsIgnoreCase(a.substr(0, 6), "Basic ")) {
-        Result<std::string> decoded = core::Base64Decode(a.substr(6));
-        const std::size_t colon = decoded.ok() ? decoded->find(':') : std::string::npos;
-        if (colon == std::string::npos) {
-          return MakeError(Code::kUnauthenticated, "malformed Basic credentials");
-        }
-        return s_.accounts->AuthenticateBasic(decoded->substr(0, colon), decoded->substr(colon + 1),
-                                              req.remote_address());
-      }
-      return MakeError(Code::kUnauthenticated, "unsupported Authorization scheme");
-    }
-    if (std::optional<std::string> cookie = req.Cookie(kSessionCookie)) {
-      ALMANAC_ASSIGN_OR_RETURN(domain::SessionAuth auth, s_.accounts->AuthenticateSession(*cookie));
-      if (!IsSafeMethod(req.method())) {
-        std::optional<std::string_view> csrf = req.Header("X-CSRF-Token");
-        if (!csrf || !core::ConstantTimeEquals(*csrf, auth.csrf_token)) {
-          return MakeError(Code::kPermissionDenied,
-                           "missing or wrong X-CSRF-Token header for a session request");
-        }
-      }
-      return auth.principal;
-    }
-    return MakeError(Code::kUnauthenticated, "sign in, or send a bearer token");
+    return AuthenticateRequest(*s_.accounts, req, SessionUse::kAllowed);
   }
 
   void Register(Router& r) {

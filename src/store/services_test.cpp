@@ -5,13 +5,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "core/clock.h"
 #include "domain/accounts.h"
 #include "domain/calendars.h"
+#include "domain/dav.h"
 #include "domain/events.h"
 #include "store/sql_store.h"
 #include "store/test_support.h"
@@ -20,6 +24,7 @@ namespace almanac::store {
 namespace {
 
 using domain::Access;
+using domain::CalendarObject;
 using domain::ApiTime;
 using domain::EditScope;
 using domain::EventChange;
@@ -353,6 +358,136 @@ TEST_P(ServicesTest, WindowCacheFollowsEveryChange) {
   q.limit = 10'000;
   q.calendar_ids = {cal, cal};
   EXPECT_EQ(events_->List(alice_, q)->Items().size(), 6u);
+}
+
+std::string DavEvent(std::string_view uid, std::string_view summary,
+                     std::string_view extra = "") {
+  return fmt::format(
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{}\r\n"
+      "DTSTAMP:20250101T000000Z\r\nDTSTART:20250310T090000Z\r\nDTEND:20250310T100000Z\r\n"
+      "SUMMARY:{}\r\n{}END:VEVENT\r\nEND:VCALENDAR\r\n",
+      uid, summary, extra);
+}
+
+TEST_P(ServicesTest, DavResourcesSyncAndPreconditions) {
+  domain::DavService dav(*store_, clock_, *events_, *calendars_);
+  // MKCALENDAR at a client-chosen segment; it is in the home.
+  domain::CalendarChange change;
+  change.name = std::string("Phone");
+  Result<domain::DavCollection> col = dav.MakeCollection(alice_, "phone-cal", change);
+  ASSERT_OK(col);
+  EXPECT_EQ(col->segment, "phone-cal");
+  EXPECT_EQ(dav.MakeCollection(alice_, "phone-cal", change).status().code(),
+            Code::kAlreadyExists);
+  EXPECT_EQ(dav.MakeCollection(alice_, "123", change).status().code(), Code::kAlreadyExists);
+  Result<std::vector<domain::DavCollection>> home = dav.Home(alice_);
+  ASSERT_OK(home);
+  ASSERT_EQ(home->size(), 1u);
+  EXPECT_EQ(home->front().segment, "phone-cal");
+  // Bob cannot reach it by name (names are per home) nor by id (free/busy only).
+  EXPECT_EQ(dav.Collection(bob_, "phone-cal").status().code(), Code::kNotFound);
+  EXPECT_EQ(dav.Collection(bob_, std::to_string(col->calendar.id)).status().code(),
+            Code::kNotFound);
+
+  // Create, with If-None-Match: *; a second create with it is refused.
+  domain::PutConditions create;
+  create.if_none_match_any = true;
+  Result<domain::PutOutcome> put = dav.Put(alice_, *col, "a.ics", DavEvent("uid-a", "Alpha"), create);
+  ASSERT_OK(put);
+  ASSERT_FALSE(put->refused);
+  EXPECT_TRUE(put->created);
+  EXPECT_TRUE(put->stored_as_sent);
+  EXPECT_EQ(dav.Put(alice_, *col, "a.ics", DavEvent("uid-a", "Alpha"), create).status().code(),
+            Code::kFailedPrecondition);
+  Result<domain::DavChanges> initial = dav.Changes(alice_, *col, std::nullopt);
+  ASSERT_OK(initial);
+  ASSERT_EQ(initial->changes.size(), 1u);
+  const std::int64_t token = initial->token;
+
+  // The REST API sees it; an event made there shows in CalDAV by name.
+  EXPECT_THAT(Starts(alice_, col->calendar.id), ::testing::ElementsAre(HasSubstr("Alpha")));
+  Result<domain::EventRef> rest = events_->Create(alice_, col->calendar.id, Weekly("Rest"));
+  ASSERT_OK(rest);
+  Result<CalendarObject> via_dav = dav.Get(alice_, *col, rest->uid + ".ics");
+  ASSERT_OK(via_dav);
+  EXPECT_THAT(via_dav->ics, HasSubstr("SUMMARY:Rest"));
+
+  // The same UID under another name: no-uid-conflict naming the holder.
+  Result<domain::PutOutcome> dup = dav.Put(alice_, *col, "b.ics", DavEvent("uid-a", "Dup"), {});
+  ASSERT_OK(dup);
+  ASSERT_TRUE(dup->refused);
+  EXPECT_EQ(*dup->refused, domain::PutRule::kNoUidConflict);
+  EXPECT_EQ(dup->conflict_name, "a.ics");
+  // Bad bodies are refused with the rule and change nothing.
+  Result<domain::PutOutcome> junk = dav.Put(alice_, *col, "c.ics", "not ical", {});
+  ASSERT_OK(junk);
+  EXPECT_EQ(junk->refused, domain::PutRule::kValidCalendarData);
+  std::string method = DavEvent("uid-m", "M");
+  method.insert(method.find("PRODID"), "METHOD:PUBLISH\r\n");
+  EXPECT_EQ(dav.Put(alice_, *col, "m.ics", method, {})->refused,
+            domain::PutRule::kValidObjectResource);
+  EXPECT_EQ(dav.Put(alice_, *col, "../x", DavEvent("u", "x"), {}).status().code(),
+            Code::kNotFound);
+
+  // If-Match: a stale ETag is refused, the current one accepted.
+  domain::PutConditions stale;
+  stale.if_match = std::string("0123");
+  EXPECT_EQ(dav.Put(alice_, *col, "a.ics", DavEvent("uid-a", "Alpha 2"), stale).status().code(),
+            Code::kFailedPrecondition);
+  domain::PutConditions fresh;
+  fresh.if_match = put->object.etag;
+  Result<domain::PutOutcome> updated =
+      dav.Put(alice_, *col, "a.ics", DavEvent("uid-a", "Alpha 2"), fresh);
+  ASSERT_OK(updated);
+  EXPECT_FALSE(updated->created);
+
+  // Sync: exactly the changed and the deleted names come back.
+  ASSERT_TRUE(dav.Delete(alice_, *col, "a.ics", std::nullopt).ok());
+  EXPECT_EQ(dav.Delete(alice_, *col, "a.ics", std::nullopt).code(), Code::kNotFound);
+  Result<domain::DavChanges> since = dav.Changes(alice_, *col, token);
+  ASSERT_OK(since);
+  std::map<std::string, bool> changed;
+  for (const domain::ObjectChange& c : since->changes) changed[c.name] = c.deleted;
+  EXPECT_EQ(changed, (std::map<std::string, bool>{{"a.ics", true}, {rest->uid + ".ics", false}}));
+  Result<domain::DavChanges> none = dav.Changes(alice_, *col, since->token);
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->changes.empty());
+  EXPECT_EQ(dav.Changes(alice_, *col, since->token + 100).status().code(),
+            Code::kFailedPrecondition);
+  // A name re-created after deletion is a change, not a deletion.
+  ASSERT_OK(dav.Put(alice_, *col, "a.ics", DavEvent("uid-a2", "Again"), create));
+  Result<domain::DavChanges> again = dav.Changes(alice_, *col, since->token);
+  ASSERT_OK(again);
+  ASSERT_EQ(again->changes.size(), 1u);
+  EXPECT_FALSE(again->changes.front().deleted);
+
+  // Shared read-only: Bob sees it in his home, cannot write, and private
+  // events are masked (with their own ETag).
+  domain::CalendarChange share;
+  share.shares = std::vector<domain::CalendarShare>{
+      {bob_.user_id, std::nullopt, domain::ShareLevel::kViewer}};
+  ASSERT_OK(calendars_->Update(alice_, col->calendar.id, share));
+  ASSERT_OK(dav.Put(alice_, *col, "p.ics", DavEvent("uid-p", "Secret", "CLASS:PRIVATE\r\n"), {}));
+  Result<domain::DavCollection> bobs = dav.Collection(bob_, std::to_string(col->calendar.id));
+  ASSERT_OK(bobs);
+  EXPECT_EQ(bobs->access, Access::kRead);
+  Result<std::vector<domain::DavCollection>> bob_home = dav.Home(bob_);
+  ASSERT_OK(bob_home);
+  EXPECT_EQ(bob_home->size(), 1u);
+  EXPECT_EQ(dav.Put(bob_, *bobs, "x.ics", DavEvent("uid-x", "X"), {}).status().code(),
+            Code::kPermissionDenied);
+  Result<CalendarObject> masked = dav.Get(bob_, *bobs, "p.ics");
+  ASSERT_OK(masked);
+  EXPECT_THAT(masked->ics, ::testing::Not(HasSubstr("Secret")));
+  EXPECT_NE(masked->etag, dav.Get(alice_, *col, "p.ics")->etag);
+  std::vector<std::string> seen;
+  ASSERT_TRUE(dav.Candidates(bob_, *bobs, std::nullopt,
+                             [&](const CalendarObject& o, const ical::Component&) {
+                               seen.push_back(o.ics);
+                             })
+                  .ok());
+  EXPECT_EQ(seen.size(), 3u);
+  for (const std::string& t : seen) EXPECT_THAT(t, ::testing::Not(HasSubstr("Secret")));
 }
 
 TEST_P(ServicesTest, SeriesEditsThroughTheStore) {

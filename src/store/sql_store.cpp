@@ -139,6 +139,9 @@ CREATE UNIQUE INDEX objects_calendar_name_key ON objects (calendar_id, name);
 CREATE INDEX objects_modseq_idx ON objects (calendar_id, modseq);
 ALTER TABLE calendars ADD COLUMN components TEXT NOT NULL DEFAULT 'VEVENT,VTODO';
 ALTER TABLE calendars ADD COLUMN sync_floor BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE calendars ADD COLUMN dav_name TEXT;
+ALTER TABLE calendars ADD COLUMN dav_props TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX calendars_dav_name_key ON calendars (owner_user_id, dav_name);
 CREATE TABLE tombstones (
   calendar_id BIGINT NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,
   org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
@@ -193,7 +196,7 @@ User UserFromRow(const R& r) {
 
 constexpr const char* kCalendarCols =
     "id, org_id, owner_user_id, name, color, module, timezone, description, version, "
-    "created_at, updated_at, components, sync_floor";
+    "created_at, updated_at, components, sync_floor, dav_name, dav_props";
 
 std::vector<std::string> SplitComponents(std::string_view list) {
   std::vector<std::string> out;
@@ -230,6 +233,8 @@ Calendar CalendarFromRow(const R& r) {
   c.updated_at = At(r.Int(10));
   c.components = SplitComponents(r.Text(11));
   c.sync_floor = r.Int(12);
+  c.dav_name = std::string(r.OptText(13).value_or(std::string_view()));
+  c.dav_props = r.TextCopy(14);
   return c;
 }
 
@@ -323,7 +328,7 @@ std::string InList(const std::vector<Id>& ids, std::vector<SqlParam>& params) {
 }
 
 constexpr int kTokenColCount = 8;
-constexpr int kCalendarColCount = 13;
+constexpr int kCalendarColCount = 15;
 
 class SqlTx final : public domain::StoreTx {
  public:
@@ -460,11 +465,14 @@ class SqlTx final : public domain::StoreTx {
     ALMANAC_ASSIGN_OR_RETURN(
         Id id, tx_.InsertReturningId(
                    "INSERT INTO calendars (org_id, owner_user_id, name, color, module, timezone, "
-                   "description, version, created_at, updated_at, components) VALUES ($1, $2, $3, "
-                   "$4, $5, $6, $7, 1, $8, $9, $10) RETURNING id",
+                   "description, version, created_at, updated_at, components, dav_name, "
+                   "dav_props) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12) "
+                   "RETURNING id",
                    {c.org_id, c.owner_user_id, c.name, c.color, c.module, c.timezone, c.description,
                     c.created_at.unix_seconds(), c.updated_at.unix_seconds(),
-                    JoinComponents(c.components)}));
+                    JoinComponents(c.components),
+                    c.dav_name.empty() ? SqlParam(Null{}) : SqlParam(std::string_view(c.dav_name)),
+                    c.dav_props}));
     ALMANAC_RETURN_IF_ERROR(WriteShares(c.org_id, id, c.shares));
     return id;
   }
@@ -482,6 +490,16 @@ class SqlTx final : public domain::StoreTx {
                       return OkStatus();
                     }));
     return c;
+  }
+  Result<Calendar> GetCalendarByDavName(Id org_id, Id owner_user_id,
+                                        std::string_view dav_name) override {
+    ALMANAC_ASSIGN_OR_RETURN(
+        std::optional<Row> row,
+        tx_.QueryOne("SELECT id FROM calendars WHERE org_id = $1 AND owner_user_id = $2 AND "
+                     "dav_name = $3",
+                     {org_id, owner_user_id, dav_name}));
+    if (!row) return NotFound("calendar");
+    return GetCalendar(org_id, row->Int(0));
   }
   Result<std::vector<Calendar>> ListCalendars(Id org_id) override {
     ALMANAC_ASSIGN_OR_RETURN(
@@ -537,10 +555,11 @@ class SqlTx final : public domain::StoreTx {
   Status UpdateCalendar(const Calendar& c) override {
     ALMANAC_RETURN_IF_ERROR(
         Affected(tx_.Exec("UPDATE calendars SET name = $3, color = $4, module = $5, timezone = $6, "
-                          "description = $7, updated_at = $8, components = $9, "
+                          "description = $7, updated_at = $8, components = $9, dav_props = $10, "
                           "version = version + 1 WHERE org_id = $1 AND id = $2",
                           {c.org_id, c.id, c.name, c.color, c.module, c.timezone, c.description,
-                           c.updated_at.unix_seconds(), JoinComponents(c.components)}),
+                           c.updated_at.unix_seconds(), JoinComponents(c.components),
+                           c.dav_props}),
                  "calendar"));
     ALMANAC_RETURN_IF_ERROR(
         tx_.Exec("DELETE FROM calendar_shares WHERE calendar_id = $1", {c.id}).status());
