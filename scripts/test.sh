@@ -24,7 +24,8 @@ configure "$ASAN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DALMANAC_SANITIZE=ON -D
   -DALMANAC_TEST_PG_PORT=54369
 # Only what its `unit` tests run: the server binary is not needed there.
 cmake --build "$ASAN_DIR" -j "$JOBS" --target almanac_core_test almanac_ical_test \
-  almanac_domain_test almanac_store_test almanac_http_test rrule_golden_test
+  almanac_domain_test almanac_store_test almanac_http_test almanac_caldav_test \
+  almanac_schedule_test rrule_golden_test
 echo "[test.sh] sanitizer tree built at $((SECONDS - start))s"
 
 section "configure + build $FUZZ_DIR (clang, libFuzzer)"

@@ -131,6 +131,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
   rt->accounts = std::make_unique<domain::AccountService>(*rt->store, clock);
   rt->calendars = std::make_unique<domain::CalendarService>(*rt->store, clock);
   rt->events = std::make_unique<domain::EventService>(*rt->store, clock);
+  rt->dav = std::make_unique<domain::DavService>(*rt->store, clock, *rt->events, *rt->calendars);
   return rt;
 }
 

@@ -22,6 +22,7 @@
 #include "core/result.h"
 #include "domain/accounts.h"
 #include "domain/calendars.h"
+#include "domain/dav.h"
 #include "domain/events.h"
 #include "store/sql_store.h"
 
@@ -58,6 +59,7 @@ struct Runtime {
   std::unique_ptr<domain::AccountService> accounts;
   std::unique_ptr<domain::CalendarService> calendars;
   std::unique_ptr<domain::EventService> events;
+  std::unique_ptr<domain::DavService> dav;
 };
 
 // Opens the database (creating the data directory for SQLite) and applies

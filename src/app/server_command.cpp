@@ -9,6 +9,7 @@
 #include "app/cli_util.h"
 #include "app/openapi_json.h"
 #include "app/runtime.h"
+#include "caldav/dav_server.h"
 #include "core/crypto.h"
 #include "http/api.h"
 #include "http/router.h"
@@ -78,6 +79,12 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   api_options.secure_cookies = config->secure_cookies;
   api_options.openapi_json = OpenApiJson();
   http::RegisterApi(router, services, api_options);
+  caldav::CalDavServices dav;
+  dav.accounts = runtime.accounts.get();
+  dav.dav = runtime.dav.get();
+  dav.events = runtime.events.get();
+  dav.clock = &core::SystemClock::Instance();
+  caldav::RegisterCalDav(router, dav);
 
   http::ServerOptions options;
   options.listen = config->listen;

@@ -80,7 +80,12 @@ std::variant<Prepared, PutOutcome> Prepare(std::string_view body, const Calendar
                   "a calendar object resource must not have METHOD (RFC 4791 §4.1)");
   }
   for (ical::Component& c : p.resource.components) {
-    if (c.name == "VEVENT" || c.name == "VTODO") NormalizeObject(&c, now);
+    if (c.name == "VEVENT" || c.name == "VTODO") {
+      NormalizeObject(&c, now);
+    } else if (c.name == "VJOURNAL" || c.name == "VFREEBUSY" || c.name == "VAVAILABILITY") {
+      return Refuse(PutRule::kSupportedComponent,
+                    fmt::format("this calendar does not hold {} components", c.name));
+    }
   }
   Result<ResourceInfo> info = AnalyzeResource(p.resource);
   if (!info.ok()) return Refuse(PutRule::kValidObjectResource, info.error().message);
