@@ -9,6 +9,7 @@
 #include "domain/resource.h"
 #include "ical/parser.h"
 #include "ical/serializer.h"
+#include "ical/vtimezone_gen.h"
 
 namespace almanac::domain {
 namespace {
@@ -87,6 +88,7 @@ std::variant<Prepared, PutOutcome> Prepare(std::string_view body, const Calendar
                     fmt::format("this calendar does not hold {} components", c.name));
     }
   }
+  ical::AddMissingVTimezones(&p.resource);  // a client that names TZIDs without VTIMEZONEs
   Result<ResourceInfo> info = AnalyzeResource(p.resource);
   if (!info.ok()) return Refuse(PutRule::kValidObjectResource, info.error().message);
   p.info = std::move(info).value();

@@ -13,6 +13,7 @@
 #include "ical/parser.h"
 #include "ical/serializer.h"
 #include "ical/values.h"
+#include "ical/vtimezone_gen.h"
 
 namespace almanac::domain {
 
@@ -58,6 +59,23 @@ Result<ical::Component> ParseStored(const CalendarObject& object) {
 }
 
 // Index columns and text of a resource about to be stored.
+// True when a component of `resource` names a TZID that no VTIMEZONE of
+// the resource defines.
+bool NeedsVTimezones(const ical::Component& resource) {
+  std::set<std::string_view> defined;
+  for (const ical::Component& c : resource.components) {
+    if (c.name == "VTIMEZONE") {
+      if (const ical::Property* id = c.Find("TZID")) defined.insert(id->value);
+    }
+  }
+  for (const ical::Component& c : resource.components) {
+    for (const ical::Property& p : c.properties) {
+      if (auto tzid = p.ParamValue("TZID"); tzid && defined.count(*tzid) == 0) return true;
+    }
+  }
+  return false;
+}
+
 Status FillObject(const ical::Component& resource, CalendarObject* object) {
   ALMANAC_ASSIGN_OR_RETURN(ResourceInfo info, AnalyzeResource(resource));
   object->uid = info.uid;
@@ -67,7 +85,15 @@ Status FillObject(const ical::Component& resource, CalendarObject* object) {
   object->first_start = info.first_start;
   object->last_end = info.last_end;
   object->recurring = info.recurring;
-  object->ics = ical::Serialize(resource);
+  // Every TZID used gets its VTIMEZONE (RFC 5545 §3.2.19), so CalDAV
+  // clients that do not know IANA names read the times right.
+  ical::Component with_zones;
+  const ical::Component* stored = &resource;
+  if (NeedsVTimezones(resource)) {
+    with_zones = resource;
+    if (ical::AddMissingVTimezones(&with_zones) > 0) stored = &with_zones;
+  }
+  object->ics = ical::Serialize(*stored);
   object->etag = ETagOf(object->ics);
   if (object->name.empty()) object->name = ResourceNameFor(info.uid);
   return OkStatus();
