@@ -713,7 +713,9 @@ Result<ListenAddress> ParseListen(const std::string& listen) {
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Handler handler) {
   auto invalid = [](std::string message) { return MakeError(Code::kInvalidArgument, message); };
   if (!handler) return invalid("Server needs a handler");
-  if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (options.threads == 0) {
+    options.threads = 4 * std::max(1u, std::thread::hardware_concurrency());
+  }
   if (options.io_threads == 0) return invalid("io_threads must be at least 1");
   if (options.max_header_bytes == 0 ||
       options.max_header_bytes > std::numeric_limits<std::uint32_t>::max()) {

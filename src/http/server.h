@@ -60,7 +60,9 @@ struct ServerOptions {
   // (127.0.0.1). "0.0.0.0:8080" or "[::]:8080" listen on every interface.
   // Port 0 picks a free port (see Server::port()).
   std::string listen = "127.0.0.1:8080";
-  // Handler worker threads; 0 means std::thread::hardware_concurrency().
+  // Handler worker threads; 0 means 4 per core: handlers block on the
+  // database (a PostgreSQL round trip, an fsync), and writers that wait
+  // together are committed together.
   unsigned threads = 0;
   // Network threads. One keeps up with plain HTTP behind a proxy.
   unsigned io_threads = 1;

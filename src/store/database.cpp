@@ -250,7 +250,7 @@ namespace internal {
 
 int EffectivePoolSize(const DatabaseOptions& options) {
   if (options.pool_size > 0) return options.pool_size;
-  return std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::max(4, 4 * static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 std::string ConstraintMessage(std::string_view kind, std::string_view name) {
@@ -309,7 +309,98 @@ Database::Database(std::unique_ptr<internal::Backend> backend, Dialect dialect,
 Database::~Database() = default;
 
 Status Database::Write(const std::function<Status(Tx&)>& fn, WriteOptions options) {
+  if (dialect_ == Dialect::kSqlite) return GroupWrite(fn);
   return Run(true, options.serializable, fn);
+}
+
+struct Database::GroupItem {
+  const std::function<Status(Tx&)>* fn = nullptr;
+  Status result;
+  bool done = false;
+  bool alone = false;  // run it again through Run
+};
+
+Status Database::GroupWrite(const std::function<Status(Tx&)>& fn) {
+  if (std::find(t_active.begin(), t_active.end(), this) != t_active.end()) {
+    return MakeError(Code::kInternal, "internal database error",
+                     "Database::Write called from inside a transaction of the same Database");
+  }
+  GroupItem me;
+  me.fn = &fn;
+  std::unique_lock<std::mutex> lock(group_mu_);
+  group_queue_.push_back(&me);
+  while (!me.done) {
+    if (group_leader_) {
+      group_cv_.wait(lock);
+      continue;
+    }
+    group_leader_ = true;
+    std::vector<GroupItem*> batch;
+    while (!group_queue_.empty() && batch.size() < 64) {
+      batch.push_back(group_queue_.front());
+      group_queue_.pop_front();
+    }
+    lock.unlock();
+    RunGroup(batch);
+    lock.lock();
+    for (GroupItem* item : batch) item->done = true;
+    group_leader_ = false;
+    group_cv_.notify_all();
+  }
+  lock.unlock();
+  if (me.alone) return Run(true, false, fn);
+  return me.result;
+}
+
+void Database::RunGroup(const std::vector<GroupItem*>& batch) {
+  auto all_alone = [&] {
+    for (GroupItem* item : batch) item->alone = true;
+  };
+  ActiveGuard active(this);
+  internal::Transient transient = internal::Transient::kNo;
+  Result<internal::Lease> lease = backend_->Acquire(true, &transient);
+  if (!lease.ok()) return all_alone();
+  internal::Connection* conn = lease->get();
+  if (!conn->Begin(internal::TxMode::kWrite).ok()) {
+    conn->Rollback();
+    return all_alone();
+  }
+  for (GroupItem* item : batch) {
+    if (!conn->ExecScript("SAVEPOINT almanac_group").ok()) {
+      item->alone = true;
+      continue;
+    }
+    internal::TxState state;
+    Tx tx(conn, &state, dialect_);
+    Status status;
+    try {
+      status = (*item->fn)(tx);
+    } catch (...) {
+      status = MakeError(Code::kInternal, "internal database error",
+                         "an exception escaped a write transaction");
+    }
+    if (status.ok() && !state.poison.ok()) status = state.poison;
+    if (status.ok()) {
+      if (!conn->ExecScript("RELEASE almanac_group").ok()) {
+        conn->Rollback();
+        return all_alone();
+      }
+    } else {
+      if (!conn->ExecScript("ROLLBACK TO almanac_group; RELEASE almanac_group").ok()) {
+        conn->Rollback();
+        return all_alone();
+      }
+      if (state.transient != internal::Transient::kNo) item->alone = true;
+    }
+    item->result = status;
+  }
+  if (!conn->Commit().ok()) {
+    // Nothing of the batch is stored: the ones that succeeded run again.
+    conn->Rollback();
+    for (GroupItem* item : batch) {
+      if (item->result.ok()) item->alone = true;
+    }
+  }
 }
 
 Status Database::Read(const std::function<Status(Tx&)>& fn) { return Run(false, false, fn); }

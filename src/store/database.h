@@ -41,7 +41,10 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <condition_variable>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -334,7 +337,8 @@ struct DatabaseOptions {
   // `postgresql://` / `postgres://` URL (libpq syntax, parameters allowed).
   std::string location;
   // SQLite: reader connections; PostgreSQL: connections. Grown lazily up to
-  // this. 0 picks max(4, hardware threads).
+  // this. 0 picks max(4, 4 per hardware thread), as many as the server has
+  // request workers.
   int pool_size = 0;
   // SQLite: how long a statement waits for another process's lock.
   std::chrono::milliseconds busy_timeout{5000};
@@ -389,9 +393,10 @@ class Database {
   // deadlock 40001/40P01, a lost connection before COMMIT) the whole of `fn`
   // runs again, up to max_attempts times: `fn` must be safe to re-run (no
   // side effects outside the transaction).
-  // SQLite: one writer connection behind a mutex, BEGIN IMMEDIATE, so
-  // writers of this process queue; PostgreSQL: BEGIN ISOLATION LEVEL READ
-  // COMMITTED (or SERIALIZABLE).
+  // SQLite: one writer connection, BEGIN IMMEDIATE, so writers of this
+  // process queue; concurrent writers are committed in groups (one fsync
+  // for many, each under its own savepoint, see GroupWrite). PostgreSQL:
+  // BEGIN ISOLATION LEVEL READ COMMITTED (or SERIALIZABLE).
   // Errors: whatever `fn` returns; from statements: kAlreadyExists (unique
   // or primary key), kFailedPrecondition (foreign key), kInvalidArgument
   // (check, not-null, bad value), kConflict (exclusion constraint), each
@@ -432,6 +437,20 @@ class Database {
            const DatabaseOptions& options);
   Status Run(bool write, bool serializable, const std::function<Status(Tx&)>& fn,
              bool single_statement = false);
+  // SQLite group commit: concurrent writers queue; one of them (the
+  // leader) runs a batch of their functions in one transaction, each under
+  // its own SAVEPOINT (a failing one is rolled back alone), and commits
+  // once, so a batch costs one fsync. Each caller returns only after the
+  // commit that holds its change. A function that failed transiently, or
+  // whose batch failed to commit, runs again alone through Run.
+  struct GroupItem;
+  Status GroupWrite(const std::function<Status(Tx&)>& fn);
+  void RunGroup(const std::vector<GroupItem*>& batch);
+
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::deque<GroupItem*> group_queue_;
+  bool group_leader_ = false;
 
   std::unique_ptr<internal::Backend> backend_;
   Dialect dialect_;
