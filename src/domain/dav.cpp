@@ -132,33 +132,28 @@ Result<std::vector<DavCollection>> DavService::Home(const Principal& caller) {
   return out;
 }
 
-Result<DavCollection> DavService::Resolve(StoreTx& tx, const Principal& caller,
-                                          std::string_view segment) {
-  Result<Calendar> c = NoCollection();
-  if (AllDigits(segment)) {
-    c = tx.GetCalendar(caller.org_id, std::stoll(std::string(segment)));
-  } else {
-    c = tx.GetCalendarByDavName(caller.org_id, caller.user_id, segment);
-  }
-  if (!c.ok()) return c.error().code == Code::kNotFound ? NoCollection() : c.error();
-  const Access a = CalendarAccess(caller, *c);
-  if (a < Access::kRead) return NoCollection();
-  ALMANAC_ASSIGN_OR_RETURN(std::vector<CalendarView> views,
-                           tx.ListCalendarViews(caller.org_id, {c->id}));
-  std::string color = views.empty() ? std::string(kDefaultModuleColor)
-                                    : (c->color.empty() ? views.front().module_color : c->color);
-  if (color.empty()) color = std::string(kDefaultModuleColor);
-  std::string seg = SegmentOf(*c, caller.user_id);
-  return DavCollection{std::move(c).value(), a, std::move(color), std::move(seg)};
-}
-
 Result<DavCollection> DavService::Collection(const Principal& caller, std::string_view segment) {
-  DavCollection out;
-  ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
-    ALMANAC_ASSIGN_OR_RETURN(out, Resolve(tx, caller, segment));
+  std::optional<CalendarView> view;
+  // One statement: this runs before every request on a collection.
+  ALMANAC_RETURN_IF_ERROR(store_.ReadStatement([&](StoreTx& tx) -> Status {
+    if (AllDigits(segment)) {
+      ALMANAC_ASSIGN_OR_RETURN(std::vector<CalendarView> views,
+                               tx.ListCalendarViews(caller.org_id, {std::stoll(std::string(segment))}));
+      if (!views.empty()) view = std::move(views.front());
+      return OkStatus();
+    }
+    Result<CalendarView> v = tx.GetCalendarByDavName(caller.org_id, caller.user_id, segment);
+    if (!v.ok()) return v.error().code == Code::kNotFound ? OkStatus() : v.status();
+    view = std::move(v).value();
     return OkStatus();
   }));
-  return out;
+  if (!view) return NoCollection();
+  const Access a = CalendarAccess(caller, view->calendar);
+  if (a < Access::kRead) return NoCollection();
+  std::string color = view->calendar.color.empty() ? view->module_color : view->calendar.color;
+  if (color.empty()) color = std::string(kDefaultModuleColor);
+  std::string seg = SegmentOf(view->calendar, caller.user_id);
+  return DavCollection{std::move(view->calendar), a, std::move(color), std::move(seg)};
 }
 
 Result<DavCollection> DavService::MakeCollection(const Principal& caller, std::string_view segment,

@@ -133,7 +133,6 @@ class DavService {
                     const std::function<void(const CalendarObject&, const ical::Component&)>& fn);
 
  private:
-  Result<DavCollection> Resolve(StoreTx& tx, const Principal& caller, std::string_view segment);
   // Masks `object` in place when `collection` access does not show details.
   void Mask(const DavCollection& collection, CalendarObject* object,
             std::shared_ptr<const ical::Component>* parsed);

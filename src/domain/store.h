@@ -115,9 +115,10 @@ class StoreTx {
   virtual Result<Calendar> GetCalendar(Id org_id, Id calendar_id) = 0;
   // Every calendar of the organisation, with shares, ordered by id.
   virtual Result<std::vector<Calendar>> ListCalendars(Id org_id) = 0;
-  // The calendar `owner_user_id` owns with that dav_name. Errors: kNotFound.
-  virtual Result<Calendar> GetCalendarByDavName(Id org_id, Id owner_user_id,
-                                                std::string_view dav_name) = 0;
+  // The calendar `owner_user_id` owns with that dav_name, with shares and
+  // module colour, in one statement. Errors: kNotFound.
+  virtual Result<CalendarView> GetCalendarByDavName(Id org_id, Id owner_user_id,
+                                                    std::string_view dav_name) = 0;
   // The calendars of `ids` (every calendar of the organisation when empty)
   // with shares and module colours, by id, in one statement; unknown ids
   // are left out.

@@ -491,15 +491,14 @@ class SqlTx final : public domain::StoreTx {
                     }));
     return c;
   }
-  Result<Calendar> GetCalendarByDavName(Id org_id, Id owner_user_id,
-                                        std::string_view dav_name) override {
+  Result<domain::CalendarView> GetCalendarByDavName(Id org_id, Id owner_user_id,
+                                                    std::string_view dav_name) override {
     ALMANAC_ASSIGN_OR_RETURN(
-        std::optional<Row> row,
-        tx_.QueryOne("SELECT id FROM calendars WHERE org_id = $1 AND owner_user_id = $2 AND "
-                     "dav_name = $3",
-                     {org_id, owner_user_id, dav_name}));
-    if (!row) return NotFound("calendar");
-    return GetCalendar(org_id, row->Int(0));
+        std::vector<domain::CalendarView> found,
+        CalendarViews("c.owner_user_id = $2 AND c.dav_name = $3",
+                      {org_id, owner_user_id, dav_name}));
+    if (found.empty()) return NotFound("calendar");
+    return std::move(found.front());
   }
   Result<std::vector<Calendar>> ListCalendars(Id org_id) override {
     ALMANAC_ASSIGN_OR_RETURN(
@@ -530,14 +529,19 @@ class SqlTx final : public domain::StoreTx {
       Id org_id, const std::vector<Id>& ids) override {
     std::vector<SqlParam> params = {org_id};
     const std::string in = InList(ids, params);
+    return CalendarViews(ids.empty() ? std::string() : fmt::format("c.id IN ({})", in), params);
+  }
+  // Calendars of organisation $1 matching `where` (more parameters from $2)
+  // with shares and module colour, in one statement.
+  Result<std::vector<domain::CalendarView>> CalendarViews(const std::string& where,
+                                                          std::vector<SqlParam> params) {
     static const std::string select = fmt::format(
         "SELECT {}, s.user_id, s.role, s.level, m.color FROM calendars c "
         "LEFT JOIN calendar_shares s ON s.calendar_id = c.id "
         "LEFT JOIN modules m ON m.org_id = c.org_id AND m.key = c.module WHERE c.org_id = $1",
         Qualified(kCalendarCols, "c"));
     const std::string sql =
-        select + (ids.empty() ? std::string() : fmt::format(" AND c.id IN ({})", in)) +
-        " ORDER BY c.id, s.user_id, s.role";
+        select + (where.empty() ? std::string() : " AND " + where) + " ORDER BY c.id, s.user_id, s.role";
     std::vector<domain::CalendarView> out;
     ALMANAC_RETURN_IF_ERROR(tx_.ForEach(sql, params, [&](const RowView& r) -> Status {
       if (out.empty() || out.back().calendar.id != r.Int(0)) {
