@@ -1210,12 +1210,14 @@ class Server {
 
   // ---- response cache ----
 
-  // Responses depend on the calendar's content (its version), the caller
-  // (access, hrefs in their home) and the request.
+  // Responses depend on the calendar's content and properties (its
+  // version), its colour (a module's colour is not part of the version), the
+  // caller (access, hrefs in their home) and the request.
   static std::string CacheKey(const Principal& p, const DavCollection& c, std::string_view method,
                               std::string_view body) {
-    return fmt::format("{}:{}:{}:{}:{}:{}:{}", c.calendar.id, c.calendar.version, p.user_id,
-                       static_cast<int>(c.access), c.segment, method, core::Sha256Hex(body));
+    return fmt::format("{}:{}:{}:{}:{}:{}:{}:{}", c.calendar.id, c.calendar.version, p.user_id,
+                       static_cast<int>(c.access), c.segment, c.color, method,
+                       core::Sha256Hex(body));
   }
 
   std::shared_ptr<const std::string> Cached(const std::string& key) {
