@@ -22,7 +22,9 @@
 #include "http/auth.h"
 #include "http/problem.h"
 #include "ical/parser.h"
+#include "ical/serializer.h"
 #include "ical/values.h"
+#include "ical/vtimezone_gen.h"
 #include "schedule/freebusy.h"
 
 namespace almanac::caldav {
@@ -113,14 +115,56 @@ std::string HttpDate(core::Instant t) {
                      c.year, l.hour(), l.minute(), l.second());
 }
 
-// "If-Match" / "If-None-Match" values without quotes; "*" kept.
-std::optional<std::string> EtagHeader(const Request& req, std::string_view name) {
+// An If-Match / If-None-Match header (RFC 9110 §13.1.1-2): "*" or a list
+// of entity tags, each strong or weak (W/"...").
+struct EtagList {
+  bool present = false;
+  bool any = false;
+  std::vector<std::pair<bool, std::string>> tags;  // (weak, opaque tag)
+};
+
+EtagList ParseEtags(const Request& req, std::string_view name) {
+  EtagList out;
   std::optional<std::string_view> h = req.Header(name);
-  if (!h) return std::nullopt;
+  if (!h) return out;
+  out.present = true;
   std::string_view v = Trimmed(*h);
-  if (v.starts_with("W/")) v.remove_prefix(2);
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  return std::string(v);
+  if (v == "*") {
+    out.any = true;
+    return out;
+  }
+  while (!v.empty()) {
+    v = Trimmed(v);
+    bool weak = false;
+    if (v.starts_with("W/")) {
+      weak = true;
+      v.remove_prefix(2);
+    }
+    if (v.empty() || v.front() != '"') break;
+    const std::size_t close = v.find('"', 1);
+    if (close == std::string_view::npos) break;
+    out.tags.emplace_back(weak, std::string(v.substr(1, close - 1)));
+    v.remove_prefix(close + 1);
+    v = Trimmed(v);
+    if (!v.empty() && v.front() == ',') v.remove_prefix(1);
+  }
+  return out;
+}
+
+// The write preconditions of a request: If-Match compares strongly (weak
+// tags never match), If-None-Match weakly.
+domain::PutConditions Conditions(const Request& req) {
+  domain::PutConditions c;
+  const EtagList match = ParseEtags(req, "If-Match");
+  c.has_if_match = match.present;
+  c.if_match_any = match.any;
+  for (const auto& [weak, tag] : match.tags) {
+    if (!weak) c.if_match.push_back(tag);
+  }
+  const EtagList none = ParseEtags(req, "If-None-Match");
+  c.if_none_match_any = none.any;
+  for (const auto& [weak, tag] : none.tags) c.if_none_match.push_back(tag);
+  return c;
 }
 
 // ---- paths -----------------------------------------------------------------------
@@ -373,6 +417,25 @@ std::string StoreDeadProps(const std::vector<XmlElement>& props) {
   return w.Finish();
 }
 
+// A VCALENDAR with the VTIMEZONE of IANA zone `tzid` from 1970 on.
+std::string TimezoneCalendar(const std::string& tzid) {
+  ical::Component cal;
+  cal.name = "VCALENDAR";
+  cal.properties.push_back(ical::Property{"VERSION", {}, "2.0", 0});
+  cal.properties.push_back(ical::Property{"PRODID", {}, "-//Almanac//Almanac Calendar Server//EN", 0});
+  Result<ical::Component> zone = ical::GenerateVTimezone(
+      tzid, core::Instant::FromUnixSeconds(0), core::Instant::FromUnixSeconds(2145916800));
+  if (zone.ok()) cal.components.push_back(std::move(zone).value());
+  return ical::Serialize(cal);
+}
+
+// The calendar's zone for floating times and dates, or null (UTC).
+const core::TimeZone* ZoneOf(const domain::Calendar& calendar) {
+  if (calendar.timezone.empty()) return nullptr;
+  Result<const core::TimeZone*> zone = core::FindIanaZone(calendar.timezone);
+  return zone.ok() ? *zone : nullptr;
+}
+
 // ---- the server ------------------------------------------------------------------
 
 class Server {
@@ -552,6 +615,11 @@ class Server {
     props.push_back(Leaf(kCalDav, "max-resource-size", std::to_string(1u << 20), false));
     if (!cal.timezone.empty()) {
       props.push_back(Leaf(kCalDav, "calendar-timezone-id", cal.timezone, false));
+      // RFC 4791 §5.2.2: a VCALENDAR holding the zone's VTIMEZONE; made
+      // only when asked for.
+      props.push_back(LiveProp{kCalDav, "calendar-timezone", false, [tz = cal.timezone](XmlWriter& w) {
+                                 w.Leaf(kCalDav, "calendar-timezone", TimezoneCalendar(tz));
+                               }});
     }
     props.push_back(Leaf(kDav, "getcontenttype", "text/calendar; charset=utf-8", false));
     return props;
@@ -630,7 +698,7 @@ class Server {
     if (m == "PROPPATCH") return Proppatch(req, p, *c);
     if (m == "REPORT") return Report(req, p, *c);
     if (m == "DELETE") {
-      if (std::optional<std::string> im = EtagHeader(req, "If-Match"); im && *im != "*") {
+      if (const EtagList im = ParseEtags(req, "If-Match"); im.present && !im.any) {
         return Plain(412, "collections have no ETag to match");
       }
       Status s = s_.dav->DeleteCollection(p, *c);
@@ -702,7 +770,7 @@ class Server {
   // resource when at hand.
   void WriteObject(XmlWriter& w, const std::string& collection_href, const CalendarObject& o,
                    const PropRequest& request, const CalendarDataRequest* data,
-                   const ical::Component* parsed) {
+                   const ical::Component* parsed, const core::TimeZone* zone = nullptr) {
     const std::string href = collection_href + o.name;
     const std::string type =
         fmt::format("text/calendar; charset=utf-8; component={}",
@@ -725,8 +793,10 @@ class Server {
                                }});
       props.push_back(LiveProp{kCalDav, "calendar-data", false, [&](XmlWriter& x) {
                                  if (data != nullptr && parsed != nullptr && !IsIdentity(*data)) {
+                                   RenderOptions render;
+                                   render.default_zone = zone;
                                    x.Leaf(kCalDav, "calendar-data",
-                                          RenderCalendarData(*data, *parsed));
+                                          RenderCalendarData(*data, *parsed, render));
                                  } else {
                                    x.Leaf(kCalDav, "calendar-data", o.ics);
                                  }
@@ -852,6 +922,13 @@ class Server {
             return std::move(*bad);
           }
         } else if (op.Is(kDav, "remove")) {
+          const bool removable = e.Is(kDav, "displayname") ||
+                                 e.Is(kCalDav, "calendar-description") ||
+                                 e.Is(kAppleIcal, "calendar-color") ||
+                                 (e.ns != kDav && e.ns != kCalDav && e.ns != kCalServer);
+          if (!removable) {
+            return PropstatFailure(CollectionHref(p.username, c.segment), touched, *doc, e);
+          }
           if (e.Is(kDav, "displayname")) {
             change.name = c.segment;
           } else if (e.Is(kCalDav, "calendar-description")) {
@@ -975,23 +1052,28 @@ class Server {
     ALMANAC_ASSIGN_OR_RETURN(CompFilter filter, ParseFilter(*filter_el));
     const PropRequest request = PropsOf(&doc);
     ALMANAC_ASSIGN_OR_RETURN(std::optional<CalendarDataRequest> data, DataRequest(request));
+    // The range index pre-selects candidates; Matches decides. The index
+    // reads floating times and dates as UTC, so the range is widened by a
+    // day each way (no zone is further from UTC); VTODOs (whose §9.9 rules
+    // also match undated tasks) are not pre-selected.
     std::optional<std::pair<core::Instant, core::Instant>> range;
-    if (std::optional<TimeRange> tr = TopLevelTimeRange(filter)) {
-      range = std::make_pair(tr->start.value_or(core::Instant::FromUnixSeconds(-62135596800)),
-                             tr->end.value_or(core::Instant::FromUnixSeconds(domain::kUnboundedEnd)));
+    const bool events_only = filter.comp_filters.size() == 1 &&
+                             filter.comp_filters.front().name == "VEVENT";
+    if (std::optional<TimeRange> tr = TopLevelTimeRange(filter); tr && events_only) {
+      constexpr std::int64_t kDay = 86400;
+      range = std::make_pair(
+          tr->start ? *tr->start - kDay : core::Instant::FromUnixSeconds(-62135596800),
+          tr->end ? *tr->end + kDay : core::Instant::FromUnixSeconds(domain::kUnboundedEnd));
     }
     MatchOptions match;
-    if (!c.calendar.timezone.empty()) {
-      Result<const core::TimeZone*> zone = core::FindIanaZone(c.calendar.timezone);
-      if (zone.ok()) match.default_zone = *zone;
-    }
+    match.default_zone = ZoneOf(c.calendar);
     const std::string href = CollectionHref(p.username, c.segment);
     XmlWriter w;
     w.Open(kDav, "multistatus");
     ALMANAC_RETURN_IF_ERROR(s_.dav->Candidates(
         p, c, range, [&](const CalendarObject& o, const ical::Component& parsed) {
           if (!Matches(filter, parsed, match)) return;
-          WriteObject(w, href, o, request, data ? &*data : nullptr, &parsed);
+          WriteObject(w, href, o, request, data ? &*data : nullptr, &parsed, match.default_zone);
         }));
     return w.Finish();
   }
@@ -1027,7 +1109,8 @@ class Server {
       }
       std::shared_ptr<const ical::Component> parsed;
       if (data && !IsIdentity(*data)) parsed = s_.events->ParsedResource(*it->second);
-      WriteObject(w, href, *it->second, request, data ? &*data : nullptr, parsed.get());
+      WriteObject(w, href, *it->second, request, data ? &*data : nullptr, parsed.get(),
+                  ZoneOf(c.calendar));
     }
     for (const std::string& f : foreign) {
       w.Open(kDav, "response");
@@ -1099,7 +1182,7 @@ class Server {
     const core::Instant from = *range->start;
     const core::Instant to = *range->end;
     std::vector<std::shared_ptr<const ical::Component>> resources;
-    Status s = s_.dav->Candidates(p, c, std::make_pair(from, to),
+    Status s = s_.dav->Candidates(p, c, std::make_pair(from - 86400, to + 86400),
                                   [&](const CalendarObject&, const ical::Component& parsed) {
                                     resources.push_back(
                                         std::make_shared<ical::Component>(parsed));
@@ -1108,8 +1191,10 @@ class Server {
     std::vector<const ical::Component*> list;
     for (const auto& r : resources) list.push_back(r.get());
     const schedule::FreeBusyWindow window{from, to};
+    schedule::FreeBusyOptions options;
+    options.floating_zone = ZoneOf(c.calendar);
     Response r(200);
-    r.set_body(schedule::FreeBusyCalendar(schedule::BusyPeriods(list, window), window,
+    r.set_body(schedule::FreeBusyCalendar(schedule::BusyPeriods(list, window, options), window,
                                           s_.clock->Now()));
     r.AddHeader("Content-Type", "text/calendar; charset=utf-8");
     return r;
@@ -1134,8 +1219,9 @@ class Server {
                                               o->component == "VTODO" ? "vtodo" : "vevent"));
       r.AddHeader("ETag", Quoted(o->etag));
       r.AddHeader("Last-Modified", HttpDate(o->updated_at));
-      if (std::optional<std::string> inm = EtagHeader(req, "If-None-Match");
-          inm && (*inm == "*" || *inm == o->etag)) {
+      const EtagList inm = ParseEtags(req, "If-None-Match");
+      if (inm.any || std::any_of(inm.tags.begin(), inm.tags.end(),
+                                 [&](const auto& t) { return t.second == o->etag; })) {
         Response nm(304);
         nm.AddHeader("ETag", Quoted(o->etag));
         return nm;
@@ -1145,7 +1231,7 @@ class Server {
     }
     if (m == "PUT") return Put(req, p, *c, path);
     if (m == "DELETE") {
-      Status s = s_.dav->Delete(p, *c, path.object, EtagHeader(req, "If-Match"));
+      Status s = s_.dav->Delete(p, *c, path.object, Conditions(req));
       if (!s.ok()) return FromError(s.error());
       return Response(204);
     }
@@ -1180,12 +1266,7 @@ class Server {
         return DavError(415, kCalDav, "supported-calendar-data", "the body must be text/calendar");
       }
     }
-    domain::PutConditions cond;
-    cond.if_match = EtagHeader(req, "If-Match");
-    if (std::optional<std::string> inm = EtagHeader(req, "If-None-Match")) {
-      if (*inm != "*") return Plain(412, "If-None-Match on a PUT must be *");
-      cond.if_none_match_any = true;
-    }
+    const domain::PutConditions cond = Conditions(req);
     Result<domain::PutOutcome> out = s_.dav->Put(p, c, path.object, req.body(), cond);
     if (!out.ok()) return FromError(out.error());
     if (out->refused) {

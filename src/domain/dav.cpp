@@ -68,6 +68,15 @@ std::variant<Prepared, PutOutcome> Prepare(std::string_view body, const Calendar
   options.lenient = true;
   Result<ical::ParsedCalendar> parsed = ical::Parse(body, options);
   if (!parsed.ok()) return Refuse(PutRule::kValidCalendarData, parsed.error().message);
+  // Lenient parsing repairs what clients get slightly wrong (a missing
+  // DTSTAMP, lower-case names); a truncated object or a value that is not a
+  // value is not iCalendar (RFC 4791 §5.3.2.1 valid-calendar-data).
+  for (const ical::Diagnostic& d : parsed->warnings) {
+    if (d.message.find("missing END:") != std::string::npos ||
+        d.message.find(": invalid ") != std::string::npos) {
+      return Refuse(PutRule::kValidCalendarData, d.message);
+    }
+  }
   if (parsed->components.empty() || parsed->components.front().name != "VCALENDAR") {
     return Refuse(PutRule::kValidCalendarData, "the body is not iCalendar (BEGIN:VCALENDAR)");
   }
@@ -101,6 +110,20 @@ std::variant<Prepared, PutOutcome> Prepare(std::string_view body, const Calendar
 }
 
 }  // namespace
+
+bool PutConditions::Allows(const std::optional<std::string>& etag) const {
+  if (has_if_match) {
+    if (!etag) return false;
+    if (!if_match_any && std::find(if_match.begin(), if_match.end(), *etag) == if_match.end()) {
+      return false;
+    }
+  }
+  if (if_none_match_any && etag) return false;
+  if (etag && std::find(if_none_match.begin(), if_none_match.end(), *etag) != if_none_match.end()) {
+    return false;
+  }
+  return true;
+}
 
 std::string SegmentOf(const Calendar& calendar, Id home_user) {
   if (!calendar.dav_name.empty() && calendar.owner_user_id && *calendar.owner_user_id == home_user) {
@@ -251,15 +274,10 @@ Result<PutOutcome> DavService::Put(const Principal& caller, const DavCollection&
     Result<CalendarObject> existing = tx.GetObjectByName(caller.org_id, cal.id, name);
     if (!existing.ok() && existing.error().code != Code::kNotFound) return existing.status();
     const bool exists = existing.ok();
-    if (conditions.if_none_match_any && exists) {
-      return MakeError(Code::kFailedPrecondition, "the resource exists (If-None-Match: *)");
-    }
-    if (conditions.if_match) {
-      if (!exists) return MakeError(Code::kFailedPrecondition, "the resource does not exist");
-      if (*conditions.if_match != "*" && *conditions.if_match != existing->etag) {
-        return MakeError(Code::kFailedPrecondition,
-                         "the resource changed since you read it (If-Match)");
-      }
+    if (!conditions.Allows(exists ? std::optional<std::string>(existing->etag) : std::nullopt)) {
+      return MakeError(Code::kFailedPrecondition,
+                       exists ? "the resource exists or changed since you read it"
+                              : "the resource does not exist (If-Match)");
     }
     Result<CalendarObject> holder = tx.GetObjectByUid(caller.org_id, cal.id, object.uid);
     if (!holder.ok() && holder.error().code != Code::kNotFound) return holder.status();
@@ -288,7 +306,7 @@ Result<PutOutcome> DavService::Put(const Principal& caller, const DavCollection&
 }
 
 Status DavService::Delete(const Principal& caller, const DavCollection& collection,
-                          std::string_view name, const std::optional<std::string>& if_match) {
+                          std::string_view name, const PutConditions& conditions) {
   if (collection.access < Access::kWrite) {
     return MakeError(Code::kPermissionDenied, "you cannot change events in this calendar");
   }
@@ -299,7 +317,7 @@ Status DavService::Delete(const Principal& caller, const DavCollection& collecti
     }
     Result<CalendarObject> o = tx.GetObjectByName(caller.org_id, cal.id, name);
     if (!o.ok()) return o.error().code == Code::kNotFound ? Status(NoResource()) : o.status();
-    if (if_match && *if_match != "*" && *if_match != o->etag) {
+    if (!conditions.Allows(o->etag)) {
       return MakeError(Code::kFailedPrecondition,
                        "the resource changed since you read it (If-Match)");
     }

@@ -38,9 +38,21 @@ struct DavCollection {
   std::string segment;  // path segment in the caller's home
 };
 
+// Preconditions of a write (RFC 9110 §13.1.1-2), entity tags without quotes.
 struct PutConditions {
-  std::optional<std::string> if_match;  // an ETag value without quotes; "*": must exist
-  bool if_none_match_any = false;       // If-None-Match: * (must not exist)
+  // If-Match: the resource must exist and, unless `if_match_any`, its ETag
+  // be one of `if_match` (strong comparison: the caller leaves weak tags
+  // out, so a list of only weak tags never matches).
+  bool has_if_match = false;
+  bool if_match_any = false;
+  std::vector<std::string> if_match;
+  // If-None-Match: "*" must not exist; otherwise its ETag must not be one
+  // of `if_none_match` (weak comparison: weak tags included).
+  bool if_none_match_any = false;
+  std::vector<std::string> if_none_match;
+
+  // Whether a resource with `etag` (nullopt: none) passes.
+  bool Allows(const std::optional<std::string>& etag) const;
 };
 
 // The rule of RFC 4791 §5.3.2.1 a refused PUT broke.
@@ -107,9 +119,10 @@ class DavService {
   Result<PutOutcome> Put(const Principal& caller, const DavCollection& collection,
                          std::string_view name, std::string_view body,
                          const PutConditions& conditions);
-  // Errors: kNotFound; kPermissionDenied; kFailedPrecondition on If-Match.
+  // Errors: kNotFound; kPermissionDenied; kFailedPrecondition when
+  // `conditions` do not allow the current resource.
   Status Delete(const Principal& caller, const DavCollection& collection, std::string_view name,
-                const std::optional<std::string>& if_match);
+                const PutConditions& conditions);
 
   // Every resource (name, etag; no text) by name, and the version they are
   // at, read in one snapshot.

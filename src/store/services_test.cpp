@@ -431,19 +431,21 @@ TEST_P(ServicesTest, DavResourcesSyncAndPreconditions) {
 
   // If-Match: a stale ETag is refused, the current one accepted.
   domain::PutConditions stale;
-  stale.if_match = std::string("0123");
+  stale.has_if_match = true;
+  stale.if_match = {"0123"};
   EXPECT_EQ(dav.Put(alice_, *col, "a.ics", DavEvent("uid-a", "Alpha 2"), stale).status().code(),
             Code::kFailedPrecondition);
   domain::PutConditions fresh;
-  fresh.if_match = put->object.etag;
+  fresh.has_if_match = true;
+  fresh.if_match = {put->object.etag};
   Result<domain::PutOutcome> updated =
       dav.Put(alice_, *col, "a.ics", DavEvent("uid-a", "Alpha 2"), fresh);
   ASSERT_OK(updated);
   EXPECT_FALSE(updated->created);
 
   // Sync: exactly the changed and the deleted names come back.
-  ASSERT_TRUE(dav.Delete(alice_, *col, "a.ics", std::nullopt).ok());
-  EXPECT_EQ(dav.Delete(alice_, *col, "a.ics", std::nullopt).code(), Code::kNotFound);
+  ASSERT_TRUE(dav.Delete(alice_, *col, "a.ics", {}).ok());
+  EXPECT_EQ(dav.Delete(alice_, *col, "a.ics", {}).code(), Code::kNotFound);
   Result<domain::DavChanges> since = dav.Changes(alice_, *col, token);
   ASSERT_OK(since);
   std::map<std::string, bool> changed;
