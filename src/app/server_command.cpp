@@ -75,6 +75,7 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   services.calendars = runtime.calendars.get();
   services.events = runtime.events.get();
   services.clock = &core::SystemClock::Instance();
+  services.resources = runtime.resources.get();
   http::ApiOptions api_options;
   api_options.secure_cookies = config->secure_cookies;
   api_options.openapi_json = OpenApiJson();
@@ -109,10 +110,13 @@ int RunMigrate(const StorageFlags& flags) {
   if (!rt.ok()) return ReportStatus(rt.status());
   Result<int> before = store::CurrentSchemaVersion((*rt)->store->database());
   if (!before.ok()) return ReportStatus(before.status());
-  Result<int> after = store::Migrate((*rt)->store->database(), store::SchemaMigrations());
+  Result<int> applied = store::Migrate((*rt)->store->database(), store::SchemaMigrations());
+  if (!applied.ok()) return ReportStatus(applied.status());
+  Result<int> after = store::CurrentSchemaVersion((*rt)->store->database());
   if (!after.ok()) return ReportStatus(after.status());
-  std::printf("almanac: %s: schema version %d -> %d\n", DescribeLocation(*config).c_str(), *before,
-              *after);
+  std::printf("almanac: %s: schema version %d -> %d (%d migration%s applied)\n",
+              DescribeLocation(*config).c_str(), *before, *after, *applied,
+              *applied == 1 ? "" : "s");
   return 0;
 }
 

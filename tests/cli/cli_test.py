@@ -249,6 +249,23 @@ class IcsTest(unittest.TestCase):
         self.assertEqual(len(rows), 3, out)
 
 
+
+class MigrateTest(unittest.TestCase):
+    def test_migrate_reports_versions_and_is_idempotent(self):
+        import re
+        with tempfile.TemporaryDirectory() as d:
+            code, out, err, _ = run("migrate", "--data", d)
+            self.assertEqual(code, 0, err)
+            m = re.search(r"schema version (\d+) -> (\d+) \((\d+) migrations? applied\)", out)
+            self.assertIsNotNone(m, out)
+            before, after, applied = map(int, m.groups())
+            self.assertEqual(before, 0)
+            self.assertGreaterEqual(after, 2)
+            self.assertEqual(applied, after)
+            code, out, err, _ = run("migrate", "--data", d)
+            self.assertEqual(code, 0, err)
+            self.assertIn(f"schema version {after} -> {after} (0 migrations applied)", out)
+
 def main() -> int:
     global ALMANAC
     if len(sys.argv) < 2:
