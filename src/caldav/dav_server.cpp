@@ -289,6 +289,16 @@ struct LiveProp {
   std::function<void(XmlWriter&)> write;
 };
 
+// <D:propstat> naming `props` (no values) with `status`.
+void NamesPropstat(XmlWriter& w, const std::vector<const XmlElement*>& props, int status) {
+  w.Open(kDav, "propstat");
+  w.Open(kDav, "prop");
+  for (const XmlElement* e : props) w.Empty(e->ns, e->name);
+  w.Close();
+  w.Leaf(kDav, "status", StatusLine(status));
+  w.Close();
+}
+
 // Writes one <D:response> for `href` answering `request` from `props`
 // (unknown ones in a 404 propstat; `dead` are stored dead properties).
 void WriteResponse(XmlWriter& w, std::string_view href, const PropRequest& request,
@@ -344,14 +354,7 @@ void WriteResponse(XmlWriter& w, std::string_view href, const PropRequest& reque
     w.Leaf(kDav, "status", StatusLine(200));
     w.Close();
   }
-  if (!missing.empty()) {
-    w.Open(kDav, "propstat");
-    w.Open(kDav, "prop");
-    for (const XmlElement* e : missing) w.Empty(e->ns, e->name);
-    w.Close();
-    w.Leaf(kDav, "status", StatusLine(404));
-    w.Close();
-  }
+  if (!missing.empty()) NamesPropstat(w, missing, 404);
   w.Close();
 }
 
@@ -954,12 +957,7 @@ class Server {
     w.Open(kDav, "multistatus");
     w.Open(kDav, "response");
     w.Leaf(kDav, "href", CollectionHref(p.username, c.segment));
-    w.Open(kDav, "propstat");
-    w.Open(kDav, "prop");
-    for (const XmlElement* e : touched) w.Empty(e->ns, e->name);
-    w.Close();
-    w.Leaf(kDav, "status", StatusLine(200));
-    w.Close();
+    NamesPropstat(w, touched, 200);
     w.Close();
     return XmlResponse(207, w.Finish());
   }
@@ -988,16 +986,8 @@ class Server {
     w.Empty(kDav, "cannot-modify-protected-property");
     w.Close();
     w.Close();
-    if (touched.size() > 1) {
-      w.Open(kDav, "propstat");
-      w.Open(kDav, "prop");
-      for (const XmlElement* e : touched) {
-        if (e != &failed) w.Empty(e->ns, e->name);
-      }
-      w.Close();
-      w.Leaf(kDav, "status", StatusLine(424));
-      w.Close();
-    }
+    std::erase(touched, &failed);
+    if (!touched.empty()) NamesPropstat(w, touched, 424);
     w.Close();
     return XmlResponse(207, w.Finish());
   }
