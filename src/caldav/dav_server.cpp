@@ -528,6 +528,22 @@ class Server {
     return std::optional<XmlElement>(std::move(doc).value());
   }
 
+  // A PROPFIND body (none: allprop) and what it asks for. `request` points
+  // into `doc`.
+  struct PropfindBody {
+    std::optional<XmlElement> doc;
+    PropRequest request;
+  };
+  std::variant<PropfindBody, Response> Propfind(const Request& req) {
+    auto body = Body(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    PropfindBody out;
+    out.doc = std::move(std::get<std::optional<XmlElement>>(body));
+    if (out.doc && !out.doc->Is(kDav, "propfind")) return Plain(400, "expected DAV:propfind");
+    out.request = PropsOf(out.doc ? &*out.doc : nullptr);
+    return out;
+  }
+
   static int Depth(const Request& req, int otherwise) {
     std::optional<std::string_view> d = req.Header("Depth");
     if (!d) return otherwise;
@@ -629,11 +645,9 @@ class Server {
   }
 
   Response PropfindStatic(const Request& req, const Principal& p, const DavPath& path) {
-    auto body = Body(req);
-    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
-    const auto& doc = std::get<std::optional<XmlElement>>(body);
-    if (doc && !doc->Is(kDav, "propfind")) return Plain(400, "expected DAV:propfind");
-    const PropRequest request = PropsOf(doc ? &*doc : nullptr);
+    auto parsed = Propfind(req);
+    if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
+    const PropRequest& request = std::get<PropfindBody>(parsed).request;
     const int depth = Depth(req, 1);
     XmlWriter w;
     w.Open(kDav, "multistatus");
@@ -723,11 +737,9 @@ class Server {
   }
 
   Response PropfindCollection(const Request& req, const Principal& p, const DavCollection& c) {
-    auto body = Body(req);
-    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
-    const auto& doc = std::get<std::optional<XmlElement>>(body);
-    if (doc && !doc->Is(kDav, "propfind")) return Plain(400, "expected DAV:propfind");
-    const PropRequest request = PropsOf(doc ? &*doc : nullptr);
+    auto parsed = Propfind(req);
+    if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
+    const PropRequest& request = std::get<PropfindBody>(parsed).request;
     const int depth = Depth(req, 1);
     const std::string href = CollectionHref(p.username, c.segment);
     const std::string cache_key =
@@ -1226,10 +1238,9 @@ class Server {
       return Response(204);
     }
     if (m == "PROPFIND") {
-      auto body = Body(req);
-      if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
-      const auto& doc = std::get<std::optional<XmlElement>>(body);
-      const PropRequest request = PropsOf(doc ? &*doc : nullptr);
+      auto parsed = Propfind(req);
+      if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
+      const PropRequest& request = std::get<PropfindBody>(parsed).request;
       Result<CalendarObject> o = s_.dav->Get(p, *c, path.object);
       if (!o.ok()) return FromError(o.error());
       XmlWriter w;

@@ -22,14 +22,6 @@ bool AllDigits(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string ColorOf(const Calendar& c, const std::vector<Module>& modules) {
-  if (!c.color.empty()) return c.color;
-  for (const Module& m : modules) {
-    if (m.key == c.module) return m.color;
-  }
-  return std::string(kDefaultModuleColor);
-}
-
 // Whether `calendar` belongs in `caller`'s home (not merely readable).
 bool InHome(const Principal& caller, const Calendar& calendar) {
   if (!calendar.owner_user_id) return true;  // the organisation's
@@ -137,19 +129,14 @@ DavService::DavService(Store& store, const core::Clock& clock, EventService& eve
     : store_(store), clock_(clock), events_(events), calendars_(calendars), options_(options) {}
 
 Result<std::vector<DavCollection>> DavService::Home(const Principal& caller) {
+  ALMANAC_ASSIGN_OR_RETURN(std::vector<CalendarWithAccess> all, calendars_.List(caller));
   std::vector<DavCollection> out;
-  ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
-    ALMANAC_ASSIGN_OR_RETURN(std::vector<Calendar> all, tx.ListCalendars(caller.org_id));
-    ALMANAC_ASSIGN_OR_RETURN(std::vector<Module> modules, tx.ListModules(caller.org_id));
-    for (Calendar& c : all) {
-      const Access a = CalendarAccess(caller, c);
-      if (a < Access::kRead || !InHome(caller, c)) continue;
-      std::string color = ColorOf(c, modules);
-      std::string segment = SegmentOf(c, caller.user_id);
-      out.push_back(DavCollection{std::move(c), a, std::move(color), std::move(segment)});
-    }
-    return OkStatus();
-  }));
+  for (CalendarWithAccess& c : all) {
+    if (!InHome(caller, c.calendar)) continue;
+    std::string color = c.calendar.color.empty() ? c.module_color : c.calendar.color;
+    std::string segment = SegmentOf(c.calendar, caller.user_id);
+    out.push_back(DavCollection{std::move(c.calendar), c.access, std::move(color), std::move(segment)});
+  }
   std::sort(out.begin(), out.end(),
             [](const DavCollection& a, const DavCollection& b) { return a.segment < b.segment; });
   return out;
