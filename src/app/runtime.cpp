@@ -132,6 +132,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
   rt->calendars = std::make_unique<domain::CalendarService>(*rt->store, clock);
   rt->events = std::make_unique<domain::EventService>(*rt->store, clock);
   rt->dav = std::make_unique<domain::DavService>(*rt->store, clock, *rt->events, *rt->calendars);
+  rt->resources = std::make_unique<domain::ResourceService>(*rt->store, clock);
   return rt;
 }
 

@@ -24,6 +24,7 @@
 #include "domain/calendars.h"
 #include "domain/dav.h"
 #include "domain/events.h"
+#include "domain/resources.h"
 #include "store/sql_store.h"
 
 namespace almanac::app {
@@ -60,6 +61,7 @@ struct Runtime {
   std::unique_ptr<domain::CalendarService> calendars;
   std::unique_ptr<domain::EventService> events;
   std::unique_ptr<domain::DavService> dav;
+  std::unique_ptr<domain::ResourceService> resources;  // resources and bookings
 };
 
 // Opens the database (creating the data directory for SQLite) and applies

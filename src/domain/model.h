@@ -149,4 +149,98 @@ struct ObjectChange {
 
 inline constexpr std::int64_t kUnboundedEnd = 253402300800;  // 10000-01-01T00:00:00Z
 
+// ---- resources and bookings (issue #5; see resources.h) ----
+
+// Stored in the database (as text): never rename.
+enum class BookingStatus { kPending, kApproved, kRejected, kCancelled };
+const char* BookingStatusName(BookingStatus status);  // "pending", "approved", ...
+std::optional<BookingStatus> BookingStatusFromName(std::string_view name);
+
+// One bookable span of a weekday, in the resource's time zone:
+// [from_minute, to_minute) minutes after local midnight, 0 <= from < to <= 1440.
+struct BookableHours {
+  int weekday = 0;  // 0 = Monday .. 6 = Sunday (core::Weekday)
+  int from_minute = 0;
+  int to_minute = 0;
+};
+
+// A period the resource cannot be booked (maintenance, repairs).
+struct Unavailability {
+  std::string reason;
+  core::Instant from;
+  core::Instant to;
+};
+
+// A bookable thing: room, vehicle, equipment, facilitator, or an
+// organisation-defined type. Its bookings show in its own calendar
+// (`calendar_id`, module "resources").
+struct Resource {
+  Id id = 0;
+  Id org_id = 0;
+  Id calendar_id = 0;
+  std::string type;  // "room", "vehicle", "equipment", "facilitator" or [a-z0-9_-]{1,32}
+  std::string name;
+  std::string description;
+  std::string location;
+  std::string timezone = "UTC";  // IANA name: bookable hours are read in it
+  int capacity = 0;              // people (rooms), informative
+  int units = 1;                 // identical units that can be booked at once
+  bool available = true;         // false: nothing can be booked
+  std::vector<Unavailability> unavailability;
+  std::vector<BookableHours> bookable_hours;  // empty: bookable at any time
+  int buffer_before_min = 0;  // set-up time blocked before each booking
+  int buffer_after_min = 0;   // clean-up time blocked after each booking
+  bool requires_approval = false;
+  std::vector<Id> approver_user_ids;
+  std::optional<Role> approver_role;
+  std::int64_t cost_per_use = 0;   // minor currency units (cents)
+  std::int64_t cost_per_hour = 0;  // minor currency units (cents)
+  int horizon_days = 0;            // how far ahead a booking may start; 0 = no limit
+  int min_notice_min = 0;
+  int min_duration_min = 0;  // 0 = no minimum
+  int max_duration_min = 0;  // 0 = no maximum
+  std::vector<Id> booker_user_ids;  // who may book; both empty = everyone
+  std::vector<Role> booker_roles;
+  bool pending_blocks = true;  // pending requests hold their slot
+  int auto_release_min = 0;    // release a booking not checked in N min after start; 0 = never
+  core::Instant created_at;
+  core::Instant updated_at;
+};
+
+struct Booking {
+  Id id = 0;
+  Id org_id = 0;
+  Id resource_id = 0;
+  std::optional<Id> group_id;  // bookings made together for a recurring event
+  std::optional<Id> event_id;
+  std::string recurrence_id;  // RFC 3339 start of the event instance; "" when single
+  std::string title;
+  std::string notes;
+  Id requester_id = 0;
+  BookingStatus status = BookingStatus::kPending;
+  core::Instant start;
+  core::Instant end;
+  // The span the booking keeps others out of: [start - buffer_before,
+  // end + buffer_after) with the resource's buffers when it was made.
+  core::Instant block_start;
+  core::Instant block_end;
+  // Whether it holds its span now: approved, or pending where pending blocks.
+  bool blocking = false;
+  std::optional<core::Instant> checked_in_at;
+  core::Instant created_at;
+  core::Instant updated_at;
+};
+
+// One step of a booking's workflow: who did what, when, and why.
+struct BookingHistoryEntry {
+  Id booking_id = 0;
+  Id actor_id = 0;
+  std::string action;  // "requested", "approved", "rejected", "cancelled", "auto-rejected"
+  BookingStatus status = BookingStatus::kPending;  // the status after the step
+  std::string comment;
+  core::Instant at;
+};
+
+// ---- end of resources and bookings ----
+
 }  // namespace almanac::domain

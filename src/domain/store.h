@@ -190,6 +190,55 @@ class StoreTx {
   virtual Status ForEachObject(Id org_id, Id calendar_id,
                                const std::function<Status(const CalendarObject&)>& fn) = 0;
   virtual Result<std::int64_t> CountObjects(Id org_id, Id calendar_id) = 0;
+
+  // ---- resources and bookings (resources.h) ----
+  // Inserts the resource with its unavailability periods. REQUIRES:
+  // resource.calendar_id names a calendar of the organisation.
+  virtual Result<Id> InsertResource(const Resource& resource) = 0;
+  // With its unavailability periods. Errors: kNotFound.
+  virtual Result<Resource> GetResource(Id org_id, Id resource_id) = 0;
+  // As GetResource, and locks the row until the transaction ends
+  // (PostgreSQL: FOR UPDATE; SQLite has one writer), so bookings of one
+  // resource that need a count (several units) queue.
+  virtual Result<Resource> GetResourceForUpdate(Id org_id, Id resource_id) = 0;
+  // Every resource of the organisation, ordered by id.
+  virtual Result<std::vector<Resource>> ListResources(Id org_id) = 0;
+  // Replaces every field but id, org_id, calendar_id and created_at, and the
+  // unavailability periods; re-derives the bookings' `blocking` (pending
+  // ones follow pending_blocks) and their single-unit flag from the new
+  // units. Errors: kNotFound; kConflict when the re-derived bookings
+  // overlap (PostgreSQL's exclusion constraint).
+  virtual Status UpdateResource(const Resource& resource) = 0;
+  // Deletes the resource and its bookings (not its calendar).
+  // Errors: kNotFound.
+  virtual Status DeleteResource(Id org_id, Id resource_id) = 0;
+
+  // Inserts a booking (`id` ignored). `units` is the resource's units: a
+  // blocking single-unit booking overlapping another blocking one (by
+  // [block_start, block_end)) violates PostgreSQL's exclusion constraint.
+  // Errors: kConflict (exclusion constraint, PostgreSQL only: the callers
+  // check first; this is the race's backstop).
+  virtual Result<Id> InsertBooking(const Booking& booking, int units) = 0;
+  // Errors: kNotFound.
+  virtual Result<Booking> GetBooking(Id org_id, Id booking_id) = 0;
+  // Sets status, blocking, group_id and updated_at of `booking.id`.
+  // Errors: kNotFound; kConflict as InsertBooking when it starts blocking.
+  virtual Status UpdateBookingStatus(const Booking& booking) = 0;
+  // Bookings of the resource whose [block_start, block_end) overlaps
+  // [from, to) (unix seconds), by start; only blocking ones when
+  // `blocking_only`.
+  virtual Result<std::vector<Booking>> ListResourceBookings(Id org_id, Id resource_id,
+                                                            std::int64_t from, std::int64_t to,
+                                                            bool blocking_only) = 0;
+  // Every booking of the organisation with `status`, by start.
+  virtual Result<std::vector<Booking>> ListBookingsWithStatus(Id org_id, BookingStatus status) = 0;
+  // The bookings of one group, by start.
+  virtual Result<std::vector<Booking>> ListBookingGroup(Id org_id, Id group_id) = 0;
+  virtual Status InsertBookingHistory(Id org_id, const BookingHistoryEntry& entry) = 0;
+  // Oldest first.
+  virtual Result<std::vector<BookingHistoryEntry>> ListBookingHistory(Id org_id,
+                                                                      Id booking_id) = 0;
+  // ---- end of resources and bookings ----
 };
 
 class Store {

@@ -11,6 +11,7 @@
 #include "http/auth.h"
 #include "http/internal/json_writer.h"
 #include "http/problem.h"
+#include "http/resources_api.h"
 
 namespace almanac::http {
 namespace {
@@ -872,6 +873,9 @@ void RegisterApi(Router& router, const ApiServices& services, const ApiOptions& 
   // The Api object lives as long as the handlers that capture it.
   auto api = std::make_shared<Api>(services, options);
   api->Register(router);
+  // Resources, bookings and approvals (resources_api.h).
+  RegisterResourceApi(router, ResourceApiServices{services.accounts, services.resources,
+                                                  options.max_json_bytes});
   // The handlers capture the Api by pointer; this no-op middleware owns it,
   // so it lives exactly as long as the router.
   router.Use([api](Request&) -> std::optional<Response> { return std::nullopt; });

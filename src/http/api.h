@@ -24,6 +24,7 @@
 #include "domain/accounts.h"
 #include "domain/calendars.h"
 #include "domain/events.h"
+#include "domain/resources.h"
 #include "domain/store.h"
 #include "http/router.h"
 
@@ -35,6 +36,8 @@ struct ApiServices {
   domain::CalendarService* calendars = nullptr;
   domain::EventService* events = nullptr;
   const core::Clock* clock = nullptr;
+  // Resources and bookings (resources_api.h); null: those routes are not served.
+  domain::ResourceService* resources = nullptr;
 };
 
 struct ApiOptions {

@@ -16,6 +16,9 @@ TESTED_PATHS = {
     "/api/v1/calendars/{id}/events", "/api/v1/calendars/{id}/export.ics",
     "/api/v1/calendars/{id}/import", "/api/v1/events", "/api/v1/events/{id}", "/feeds/{file}",
 }
+# Resources and bookings are exercised in bookings_cases.py.
+from bookings_cases import TESTED_PATHS as _BOOKING_PATHS  # noqa: E402
+TESTED_PATHS |= _BOOKING_PATHS
 
 USER_KEYS = {"id", "username", "email", "display_name", "role", "timezone", "disabled"}
 CALENDAR_KEYS = {"id", "name", "color", "module", "module_color", "timezone", "description",

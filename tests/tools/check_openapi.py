@@ -15,8 +15,10 @@ the API the code registers. This script checks:
              that the template lacks; every security requirement names a
              declared scheme; the text cannot end the raw string literal
              embed_text.cmake wraps it in.
-  routes     every `Add("METHOD", "/path"` in api.cpp (comments skipped) is
-             documented, and every documented method and path is registered.
+  routes     every `Add("METHOD", "/path"` in api.cpp and in the route files
+             beside it named *_api.cpp (e.g. resources_api.cpp; comments
+             skipped) is documented, and every documented method and path is
+             registered.
              Parameter names do not matter: "{id}" and "{calendar_id}" match.
 
 Usage: check_openapi.py OPENAPI_JSON API_CPP
@@ -26,6 +28,7 @@ Exit 0 with a summary when all is well; 1 listing every problem otherwise.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 
@@ -276,12 +279,19 @@ def main(argv: list[str]) -> int:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         print(f"check_openapi: {openapi_path}: {e}", file=sys.stderr)
         return 1
-    try:
-        with open(api_path, encoding="utf-8") as f:
-            source = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        print(f"check_openapi: {api_path}: {e}", file=sys.stderr)
-        return 1
+    # Route files that RegisterApi pulls in live beside api.cpp as *_api.cpp.
+    api_dir = os.path.dirname(os.path.abspath(api_path))
+    route_files = [api_path] + sorted(
+        os.path.join(api_dir, name) for name in os.listdir(api_dir)
+        if name.endswith("_api.cpp") and os.path.join(api_dir, name) != os.path.abspath(api_path))
+    sources: list[tuple[str, str]] = []
+    for path in route_files:
+        try:
+            with open(path, encoding="utf-8") as f:
+                sources.append((path, f.read()))
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"check_openapi: {path}: {e}", file=sys.stderr)
+            return 1
 
     if EMBED_DELIMITER in text:
         problems.append(f"the document contains {EMBED_DELIMITER!r}, which ends embed_text.cmake's raw string")
@@ -290,18 +300,21 @@ def main(argv: list[str]) -> int:
     documented = checker.check()
     problems.extend(checker.problems)
 
-    registered = routes_of(source)
-    if not registered:
-        problems.append(f"{api_path}: no Add(\"METHOD\", \"/path\", ...) routes found")
     code_routes: dict[tuple[str, str], str] = {}
-    for method, path in registered:
-        key = (method, normalise(path))
-        if key in code_routes:
-            problems.append(f"{api_path}: {method} {path} is registered twice")
-        code_routes[key] = path
+    route_file: dict[tuple[str, str], str] = {}
+    for source_path, source in sources:
+        registered = routes_of(source)
+        if not registered:
+            problems.append(f"{source_path}: no Add(\"METHOD\", \"/path\", ...) routes found")
+        for method, path in registered:
+            key = (method, normalise(path))
+            if key in code_routes:
+                problems.append(f"{source_path}: {method} {path} is registered twice")
+            code_routes[key] = path
+            route_file[key] = source_path
     doc_routes = {(method, normalise(path)): path for method, path in documented}
     for key in sorted(code_routes.keys() - doc_routes.keys(), key=lambda k: (k[1], k[0])):
-        problems.append(f"undocumented route: {key[0]} {code_routes[key]} (registered in {api_path})")
+        problems.append(f"undocumented route: {key[0]} {code_routes[key]} (registered in {route_file[key]})")
     for key in sorted(doc_routes.keys() - code_routes.keys(), key=lambda k: (k[1], k[0])):
         problems.append(f"documented but not registered: {key[0]} {doc_routes[key]}")
 
@@ -313,7 +326,7 @@ def main(argv: list[str]) -> int:
     print(
         f"check_openapi: OK: OpenAPI {doc['openapi']}, {len(doc['paths'])} paths, "
         f"{checker.operation_count} operations, {checker.ref_count} $refs resolved; "
-        f"all {len(code_routes)} routes of {api_path} documented"
+        f"all {len(code_routes)} routes of {', '.join(p for p, _ in sources)} documented"
     )
     return 0
 
