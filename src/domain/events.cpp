@@ -809,28 +809,41 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
   ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
     report.created = report.updated = 0;
     ALMANAC_RETURN_IF_ERROR(CalendarFor(tx, caller, calendar_id, Access::kWrite).status());
-    for (std::size_t i = 0; i < objects.size(); ++i) {
-      CalendarObject o = objects[i];
-      Result<CalendarObject> existing = tx.GetObjectByUid(caller.org_id, calendar_id, o.uid);
-      if (existing.ok()) {
+    // In chunks: which UIDs exist (one statement), replace those, insert
+    // the rest with multi-row statements.
+    constexpr std::size_t kChunk = 400;
+    for (std::size_t begin = 0; begin < objects.size(); begin += kChunk) {
+      const std::size_t end = std::min(objects.size(), begin + kChunk);
+      std::vector<std::string> uids;
+      for (std::size_t i = begin; i < end; ++i) uids.push_back(objects[i].uid);
+      std::map<std::string, CalendarObject> existing;
+      ALMANAC_RETURN_IF_ERROR(tx.ForEachObjectByUid(caller.org_id, calendar_id, uids,
+                                                    [&](const CalendarObject& o) -> Status {
+                                                      existing.emplace(o.uid, o);
+                                                      return OkStatus();
+                                                    }));
+      std::vector<CalendarObject> fresh;
+      for (std::size_t i = begin; i < end; ++i) {
+        CalendarObject o = objects[i];
+        auto it = existing.find(o.uid);
+        if (it == existing.end()) {
+          fresh.push_back(std::move(o));
+          continue;
+        }
         if (!options.replace_existing) {
           return MakeError(Code::kAlreadyExists,
                            fmt::format("the calendar already has an event with UID \"{}\"",
                                        ical::ShortForMessage(o.uid)));
         }
-        o.id = existing->id;
-        o.created_at = existing->created_at;
-        ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(o, existing->etag));
+        o.id = it->second.id;
+        o.name = it->second.name;
+        o.created_at = it->second.created_at;
+        ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(o, it->second.etag));
         ++report.updated;
-      } else if (existing.error().code == Code::kNotFound) {
-        ALMANAC_RETURN_IF_ERROR(tx.InsertObject(o).status());
-        ++report.created;
-      } else {
-        return existing.status();
       }
-      if (options.progress && (i % 256 == 0 || i + 1 == objects.size())) {
-        options.progress("write", i + 1, objects.size());
-      }
+      ALMANAC_RETURN_IF_ERROR(tx.InsertObjects(fresh).status());
+      report.created += fresh.size();
+      if (options.progress) options.progress("write", end, objects.size());
     }
     return tx.TouchCalendar(caller.org_id, calendar_id);
   }));

@@ -150,6 +150,15 @@ class StoreTx {
   // Errors: kAlreadyExists when the calendar has the UID or the name
   // already; kInternal for an empty name.
   virtual Result<Id> InsertObject(const CalendarObject& object) = 0;
+  // Inserts `objects` (all of one calendar) with multi-row statements, as
+  // InsertObject does one by one; returns their ids in order. For imports:
+  // a round trip per few hundred objects instead of several per object.
+  // Errors: as InsertObject (the transaction is then to be abandoned).
+  virtual Result<std::vector<Id>> InsertObjects(const std::vector<CalendarObject>& objects) = 0;
+  // The objects of the calendar with these UIDs, without text, in one
+  // statement (unknown UIDs left out).
+  virtual Status ForEachObjectByUid(Id org_id, Id calendar_id, const std::vector<std::string>& uids,
+                                    const std::function<Status(const CalendarObject&)>& fn) = 0;
   // Replaces the object `object.id` (not its name or calendar) if its stored
   // etag is `expected_etag`.
   // Errors: kNotFound; kFailedPrecondition when the etag changed meanwhile.
