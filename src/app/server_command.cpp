@@ -55,8 +55,10 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   // Responses of tens of kilobytes are built and freed on every request:
   // keep freed memory for the next one instead of returning it to the
   // kernel (each return and re-fault cost more than building the response).
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  // Bounded so that the worker threads' arenas together stay small.
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_ARENA_MAX, 4);
   Result<Config> config = LoadConfig(flags);
   if (!config.ok()) return ReportStatus(config.status());
   if (!listen.empty()) config->listen = listen;

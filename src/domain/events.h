@@ -169,7 +169,7 @@ struct WindowCacheStats {
 struct EventServiceOptions {
   std::size_t cache_entries = 50'000;
   // Expanded windows kept per calendar, key and version (bytes, estimated).
-  std::size_t window_cache_bytes = 48u << 20;
+  std::size_t window_cache_bytes = 32u << 20;
   std::int64_t max_window_days = 400;
   std::size_t max_import_bytes = 256u << 20;
 };
