@@ -163,9 +163,11 @@ Result<ResourceInfo> AnalyzeResource(const ical::Component& vcalendar) {
   const core::Instant from = core::Instant::FromUnixSeconds(-62135596800);  // 0001-01-01
   const core::Instant to = core::Instant::FromUnixSeconds(kUnboundedEnd);
   if (unbounded) {
-    // Only the first instance matters; the end is open.
-    options.max_instances = 1;
-    options.limits.max_occurrences = 1;
+    // Only the first instance matters; the end is open. Not a cap of one:
+    // the overrides come with the capped occurrences, and one of them (say
+    // in 2027) must not stand for the series' first instance.
+    options.max_instances = 64;
+    options.limits.max_occurrences = 64;
   }
   ALMANAC_ASSIGN_OR_RETURN(ical::InstanceResult result,
                            ical::ExpandInstances(vcalendar, from, to, options));

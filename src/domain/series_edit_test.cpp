@@ -421,5 +421,25 @@ TEST(Resource, AnalyzeRejectsMixedUidsAndFindsSpan) {
   EXPECT_EQ(AnalyzeResource(endless)->last_end, kUnboundedEnd);
 }
 
+// An open-ended series with an override years ahead starts at its DTSTART,
+// not at the override (found by the CalDAV benchmark: such series were
+// missing from time-range queries before the override).
+TEST(Resource, EndlessSeriesWithAFarOverrideStartsAtItsFirstInstance) {
+  const char* text =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:m\r\n"
+      "DTSTAMP:20241215T090000Z\r\nDTSTART;TZID=Europe/Berlin:20241111T183000\r\n"
+      "DTEND;TZID=Europe/Berlin:20241111T184500\r\nRRULE:FREQ=MONTHLY;BYDAY=2MO\r\n"
+      "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTAMP:20241215T090000Z\r\n"
+      "RECURRENCE-ID;TZID=Europe/Berlin:20270208T183000\r\n"
+      "DTSTART;TZID=Europe/Berlin:20270208T213000\r\nDTEND;TZID=Europe/Berlin:20270208T214500\r\n"
+      "END:VEVENT\r\nEND:VCALENDAR\r\n";
+  Result<ical::ParsedCalendar> parsed = ical::Parse(text);
+  ASSERT_TRUE(parsed.ok());
+  Result<ResourceInfo> info = AnalyzeResource(parsed->components.front());
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->first_start, T("2024-11-11T18:30:00+01:00").instant.unix_seconds());
+  EXPECT_EQ(info->last_end, kUnboundedEnd);
+}
+
 }  // namespace
 }  // namespace almanac::domain
