@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -744,8 +747,9 @@ class Server {
     const std::string href = CollectionHref(p.username, c.segment);
     const std::string cache_key =
         depth >= 1 ? CacheKey(p, c, "PROPFIND", req.body()) : std::string();
+    BuildClaim claim(this);
     if (!cache_key.empty()) {
-      if (std::shared_ptr<const std::string> hit = Cached(cache_key)) {
+      if (std::shared_ptr<const std::string> hit = CachedOrClaim(cache_key, &claim)) {
         return XmlResponse(207, *hit);
       }
     }
@@ -1016,7 +1020,10 @@ class Server {
                        doc->Is(kDav, "sync-collection");
     if (!known) return DavError(403, kDav, "supported-report", "this report is not supported");
     const std::string key = CacheKey(p, c, "REPORT", req.body());
-    if (std::shared_ptr<const std::string> hit = Cached(key)) return XmlResponse(207, *hit);
+    BuildClaim claim(this);
+    if (std::shared_ptr<const std::string> hit = CachedOrClaim(key, &claim)) {
+      return XmlResponse(207, *hit);
+    }
     Result<std::string> out = doc->Is(kCalDav, "calendar-query")      ? Query(p, c, *doc)
                               : doc->Is(kCalDav, "calendar-multiget") ? Multiget(p, c, *doc)
                                                                       : Sync(p, c, *doc);
@@ -1302,12 +1309,47 @@ class Server {
                        core::Sha256Hex(body));
   }
 
-  std::shared_ptr<const std::string> Cached(const std::string& key) {
-    std::lock_guard<std::mutex> lock(cache_mu_);
-    auto it = cache_.find(key);
-    if (it == cache_.end()) return nullptr;
-    lru_.splice(lru_.begin(), lru_, it->second.pos);
-    return it->second.body;
+  // Who builds a missing response: the first request for a key does, the
+  // others wait for its answer instead of all building the same one (a
+  // client's full resync, or several clients after a change).
+  struct BuildClaim {
+    explicit BuildClaim(Server* s) : server(s) {}
+    ~BuildClaim() {
+      if (key.empty()) return;
+      std::lock_guard<std::mutex> lock(server->cache_mu_);
+      server->building_.erase(key);
+      server->cache_cv_.notify_all();
+    }
+    BuildClaim(const BuildClaim&) = delete;
+    BuildClaim& operator=(const BuildClaim&) = delete;
+    Server* server;
+    std::string key;  // set when this request builds it
+  };
+
+  // The cached response for `key`, waiting (up to 10 s) while another
+  // request builds it; null when the caller must build it (then `claim`
+  // holds the key until the caller is done, Remember or not).
+  std::shared_ptr<const std::string> CachedOrClaim(const std::string& key, BuildClaim* claim) {
+    std::unique_lock<std::mutex> lock(cache_mu_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool waited = false;
+    for (;;) {
+      auto it = cache_.find(key);
+      if (it != cache_.end()) {
+        lru_.splice(lru_.begin(), lru_, it->second.pos);
+        return it->second.body;
+      }
+      if (building_.count(key) == 0) {
+        // A response too large to cache is built by each waiter at once
+        // rather than one after the other.
+        if (waited) return nullptr;
+        building_.insert(key);
+        claim->key = key;
+        return nullptr;
+      }
+      waited = true;
+      if (cache_cv_.wait_until(lock, deadline) == std::cv_status::timeout) return nullptr;
+    }
   }
 
   void Remember(const std::string& key, const std::string& body) {
@@ -1336,6 +1378,8 @@ class Server {
   };
   std::unordered_map<std::string, Entry> cache_;
   std::size_t bytes_ = 0;
+  std::condition_variable cache_cv_;
+  std::set<std::string> building_;  // keys a request is building now
 };
 
 }  // namespace

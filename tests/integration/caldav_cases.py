@@ -1443,6 +1443,31 @@ class CalDavReportTest(CalDavCase):
         ms = self.report_ms(self.alice, path, calendar_query(filter_inner))
         return {h[len(path):] for h in ms.responses}
 
+    def test_concurrent_identical_reports_agree(self):
+        # The response cache lets one request build an answer while the
+        # others wait for it; all must get the same complete answer, and a
+        # change afterwards must show.
+        import threading
+        path = self.rec_cal()
+        body = calendar_query(vevent_filter('<C:time-range start="20250301T000000Z" '
+                                            'end="20250601T000000Z"/>'),
+                              data="<C:calendar-data/>")
+        results: list = []
+
+        def one():
+            results.append(self.report(self.alice, path, body))
+
+        threads = [threading.Thread(target=one) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(len(results), 12)
+        self.assertEqual({r.status for r in results}, {207})
+        self.assertEqual(len({r.body for r in results}), 1)
+        self.assertIn(b"weekly.ics", results[0].body)
+        self.assertIn(b"BEGIN:VCALENDAR", results[0].body)
+
     # ---- time ranges ----
 
     def test_time_range_on_weekly_series_across_dst(self):
