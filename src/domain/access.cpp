@@ -42,6 +42,12 @@ Access CalendarAccess(const Principal& caller, const Calendar& calendar) {
     access = std::max(access, s.level == ShareLevel::kEditor ? Access::kWrite : Access::kRead);
   }
   if (caller.role == Role::kViewer) access = std::min(access, Access::kRead);
+  // A resource's calendar holds its bookings: they change through the
+  // booking workflow (resources.h), not by editing events.
+  if (!calendar.owner_user_id && calendar.module == kResourceCalendarModule &&
+      caller.role != Role::kAdmin) {
+    access = std::min(access, Access::kRead);
+  }
   return access;
 }
 

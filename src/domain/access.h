@@ -8,6 +8,7 @@
 //  - Anyone else in the organisation sees a user's calendar as free/busy
 //    time only, as Exchange and Google do by default.
 //  - The viewer role never writes: its access is capped at read.
+//  - A resource's calendar (module "resources") is read-only but for admins.
 // Private events (CLASS:PRIVATE or CONFIDENTIAL) show their details only to
 // callers with write access; others see busy time.
 //
@@ -17,6 +18,10 @@
 #include "domain/model.h"
 
 namespace almanac::domain {
+
+// The module of the calendars that hold resources' bookings: read-only for
+// everyone but admins, whatever the shares say.
+inline constexpr std::string_view kResourceCalendarModule = "resources";
 
 // REQUIRES: calendar.org_id == caller.org_id (the store scopes every query).
 Access CalendarAccess(const Principal& caller, const Calendar& calendar);

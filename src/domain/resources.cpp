@@ -569,7 +569,7 @@ Result<Resource> ResourceService::Create(const Principal& caller, const Resource
     Calendar c;
     c.org_id = caller.org_id;
     c.name = r.name;
-    c.module = "resources";
+    c.module = std::string(kResourceCalendarModule);
     c.timezone = r.timezone;
     c.description = fmt::format("Bookings of the {} {}", r.type, r.name);
     c.components = {"VEVENT"};
