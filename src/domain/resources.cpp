@@ -453,12 +453,14 @@ void Apply(const ResourceChange& c, Resource* r) {
   if (c.auto_release_min) r->auto_release_min = *c.auto_release_min;
 }
 
-// The resource for a booking write: locked on PostgreSQL when it has
-// several units, so the count below cannot race.
+// The resource for a booking write, locked on PostgreSQL first thing: the
+// unit count of a multi-unit resource cannot race, and writers of one
+// resource queue here instead of deadlocking later (one holding the
+// booking row another's exclusion check waits for, the other the resource
+// calendar's row). The exclusion constraint still guards single units.
 Result<Resource> ResourceForBooking(StoreTx& tx, Id org_id, Id resource_id) {
-  Result<Resource> r = tx.GetResource(org_id, resource_id);
+  Result<Resource> r = tx.GetResourceForUpdate(org_id, resource_id);
   ALMANAC_RETURN_IF_ERROR(MapNotFound(r, NoResource()));
-  if (r->units > 1) return tx.GetResourceForUpdate(org_id, resource_id);
   return r;
 }
 
