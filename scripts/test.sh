@@ -36,4 +36,10 @@ cmake --build "$FUZZ_DIR" -j "$JOBS" --target fuzz_rrule fuzz_ical_parser
 echo "[test.sh] fuzz tree built at $((SECONDS - start))s"
 
 section "ctest (unit, golden, cli, differential, sanitize, fuzz)"
-ctest --test-dir "$BUILD_DIR" --output-on-failure
+status=0
+ctest --test-dir "$BUILD_DIR" --output-on-failure || status=$?
+# Fuzz findings are random; repeat their digest last so a cut log keeps it.
+for f in "$FUZZ_DIR"/fuzz-work/*/FAILURE.txt; do
+  [[ -f $f ]] && { echo; cat "$f"; }
+done
+exit "$status"

@@ -26,12 +26,23 @@ echo "== replaying $(find "$seeds" -type f | wc -l) saved inputs from $seeds"
 echo "== fuzzing $target for ${seconds}s (new inputs go to $work/corpus)"
 # New inputs go to the first (scratch) directory; the saved corpus is read only.
 status=0
+rm -f "$work/FAILURE.txt"
 "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=8192 \
   -print_final_stats=1 -print_funcs=0 -artifact_prefix="$work/artifacts/" "${dict[@]}" \
-  "$work/corpus" "$seeds" || status=$?
+  "$work/corpus" "$seeds" 2> >(tee "$work/stderr.log" >&2) || status=$?
 if ((status != 0)); then
   echo "FAIL: fuzz_$target found a problem (exit $status). Reproducer(s):"
   ls -1 "$work/artifacts/" || true
+  # A digest the test script prints after CTest's summary, so the report and
+  # the input survive a log that is cut in the middle.
+  {
+    echo "fuzz_$target failed (exit $status):"
+    grep -E "ERROR|SUMMARY|fuzz_$target:|  input:|  detail:|runtime error|^ +#[0-9]+ 0x" "$work/stderr.log" | head -40
+    for f in "$work"/artifacts/*; do
+      [[ -f $f ]] || continue
+      echo "reproducer $(basename "$f") (base64): $(base64 -w0 "$f")"
+    done
+  } > "$work/FAILURE.txt"
   echo "Rerun one with: $bin <file>; add the fixed case to $seeds/."
   exit "$status"
 fi
