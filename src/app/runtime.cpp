@@ -133,6 +133,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
   rt->events = std::make_unique<domain::EventService>(*rt->store, clock);
   rt->dav = std::make_unique<domain::DavService>(*rt->store, clock, *rt->events, *rt->calendars);
   rt->resources = std::make_unique<domain::ResourceService>(*rt->store, clock);
+  rt->leave = std::make_unique<domain::LeaveService>(*rt->store, clock);
+  rt->approvals = std::make_unique<domain::ApprovalService>(*rt->resources, *rt->leave);
+  rt->analytics = std::make_unique<domain::AnalyticsService>(*rt->store);
   return rt;
 }
 

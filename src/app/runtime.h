@@ -21,9 +21,11 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "domain/accounts.h"
+#include "domain/analytics.h"
 #include "domain/calendars.h"
 #include "domain/dav.h"
 #include "domain/events.h"
+#include "domain/leave.h"
 #include "domain/resources.h"
 #include "store/sql_store.h"
 
@@ -62,6 +64,9 @@ struct Runtime {
   std::unique_ptr<domain::EventService> events;
   std::unique_ptr<domain::DavService> dav;
   std::unique_ptr<domain::ResourceService> resources;  // resources and bookings
+  std::unique_ptr<domain::LeaveService> leave;         // staff leave
+  std::unique_ptr<domain::ApprovalService> approvals;  // bookings and leave to decide
+  std::unique_ptr<domain::AnalyticsService> analytics;  // resource analytics
 };
 
 // Opens the database (creating the data directory for SQLite) and applies

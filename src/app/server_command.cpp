@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/cli_util.h"
+#include "app/housekeeping.h"
 #include "app/openapi_json.h"
 #include "app/runtime.h"
 #include "caldav/dav_server.h"
@@ -78,6 +79,9 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   services.events = runtime.events.get();
   services.clock = &core::SystemClock::Instance();
   services.resources = runtime.resources.get();
+  services.leave = runtime.leave.get();
+  services.approvals = runtime.approvals.get();
+  services.analytics = runtime.analytics.get();
   http::ApiOptions api_options;
   api_options.secure_cookies = config->secure_cookies;
   api_options.openapi_json = OpenApiJson();
@@ -100,7 +104,10 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   std::printf("almanac: data in %s\nalmanac: listening on http://%s:%u\n",
               DescribeLocation(*config).c_str(), host.c_str(), (*server)->port());
   std::fflush(stdout);
+  Housekeeper housekeeper(*runtime.resources, std::chrono::seconds(60));
+  housekeeper.Start();
   (*server)->Run();
+  housekeeper.Stop();
   std::printf("almanac: stopped\n");
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "core/time_zone.h"
 #include "domain/access.h"
+#include "domain/leave.h"
 
 namespace almanac::domain {
 namespace {
@@ -101,6 +102,9 @@ Result<Organisation> AccountService::CreateOrganisation(std::string_view slug,
     for (const Module& m : defaults) {
       ALMANAC_RETURN_IF_ERROR(tx.PutModule(org.id, m));
     }
+    for (const LeaveType& t : BuiltinLeaveTypes(org.id, org.created_at)) {
+      ALMANAC_RETURN_IF_ERROR(tx.InsertLeaveType(t).status());
+    }
     return OkStatus();
   });
   if (!s.ok()) {
@@ -135,6 +139,7 @@ Result<User> AccountService::InsertUser(Id org_id, const NewUser& n) {
   if (tz != "UTC" && !core::FindIanaZone(tz).ok()) {
     return Invalid(fmt::format("unknown time zone \"{}\"", tz));
   }
+  if (n.team.size() > 100) return Invalid("team is longer than 100 bytes");
   User user;
   user.org_id = org_id;
   user.username = n.username;
@@ -142,12 +147,21 @@ Result<User> AccountService::InsertUser(Id org_id, const NewUser& n) {
   user.display_name = n.display_name.empty() ? n.username : n.display_name;
   user.role = n.role;
   user.timezone = tz;
+  user.manager_id = n.manager_id;
+  user.team = n.team;
   user.created_at = clock_.Now();
   if (!n.password.empty()) {
     ALMANAC_ASSIGN_OR_RETURN(user.password_hash,
                              core::HashPassword(n.password, options_.password_params));
   }
   Status s = store_.Write([&](StoreTx& tx) -> Status {
+    if (user.manager_id) {
+      Result<User> manager = tx.GetUser(org_id, *user.manager_id);
+      if (!manager.ok()) {
+        if (manager.error().code != Code::kNotFound) return manager.status();
+        return Invalid(fmt::format("manager_id: no user {} in the organisation", *user.manager_id));
+      }
+    }
     ALMANAC_ASSIGN_OR_RETURN(user.id, tx.InsertUser(user));
     return OkStatus();
   });
@@ -401,6 +415,50 @@ Result<User> AccountService::GetUser(const Principal& caller, Id user_id) {
   ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
     ALMANAC_ASSIGN_OR_RETURN(out, tx.GetUser(caller.org_id, user_id));
     return OkStatus();
+  }));
+  out.password_hash.clear();
+  return out;
+}
+
+Result<User> AccountService::UpdateUser(const Principal& caller, Id user_id,
+                                        const UserChange& change) {
+  if (caller.role != Role::kAdmin) {
+    return MakeError(Code::kPermissionDenied, "only an admin can change users");
+  }
+  if (change.display_name && change.display_name->size() > 200) {
+    return Invalid("display name is longer than 200 bytes");
+  }
+  if (change.timezone && *change.timezone != "UTC" && !core::FindIanaZone(*change.timezone).ok()) {
+    return Invalid(fmt::format("unknown time zone \"{}\"", *change.timezone));
+  }
+  if (change.team && change.team->size() > 100) return Invalid("team is longer than 100 bytes");
+  User out;
+  ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(out, tx.GetUser(caller.org_id, user_id));
+    if (change.display_name) {
+      out.display_name = change.display_name->empty() ? out.username : *change.display_name;
+    }
+    if (change.timezone) out.timezone = *change.timezone;
+    if (change.team) out.team = *change.team;
+    if (change.manager_id) {
+      out.manager_id = *change.manager_id;
+      // Walk up from the new manager: reaching the user again is a cycle.
+      std::optional<Id> next = out.manager_id;
+      for (int depth = 0; next; ++depth) {
+        if (*next == out.id) {
+          return Invalid(depth == 0 ? "manager_id: a user cannot manage themself"
+                                    : "manager_id: that would make a cycle of managers");
+        }
+        if (depth > 1000) return Invalid("manager_id: the chain of managers is too long");
+        Result<User> m = tx.GetUser(caller.org_id, *next);
+        if (!m.ok()) {
+          if (m.error().code != Code::kNotFound) return m.status();
+          return Invalid(fmt::format("manager_id: no user {} in the organisation", *next));
+        }
+        next = m->manager_id;
+      }
+    }
+    return tx.UpdateUser(out);
   }));
   out.password_hash.clear();
   return out;

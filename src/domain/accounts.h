@@ -43,6 +43,19 @@ struct NewUser {
   Role role = Role::kMember;
   std::string password;  // empty: no password login
   std::string timezone = "UTC";
+  std::optional<Id> manager_id;  // a user of the same organisation (leave.h)
+  std::string team;              // at most 100 bytes
+};
+
+// A change of a user by an admin: set fields replace, absent ones keep.
+struct UserChange {
+  std::optional<std::string> display_name;
+  std::optional<std::string> timezone;
+  // absent = keep; null = no manager; value = that user of the same
+  // organisation (not the user, and not one the user manages, directly or
+  // not).
+  std::optional<std::optional<Id>> manager_id;
+  std::optional<std::string> team;
 };
 
 struct LoginResult {
@@ -105,8 +118,15 @@ class AccountService {
   Result<std::vector<User>> ListUsers(const Principal& caller);
   // Errors: kNotFound.
   Result<User> GetUser(const Principal& caller, Id user_id);
-  // Admins only. Errors: kPermissionDenied; as CreateUser.
+  // Admins only. Errors: kPermissionDenied; as CreateUser; kInvalidArgument
+  // for a manager_id that is no user of the organisation or a team over
+  // 100 bytes.
   Result<User> CreateUserAsAdmin(const Principal& caller, const NewUser& user);
+  // Admins only: display name, time zone, manager and team. Errors:
+  // kPermissionDenied; kNotFound; kInvalidArgument naming the field (a
+  // manager of another organisation, the user themself, or one making a
+  // cycle of managers).
+  Result<User> UpdateUser(const Principal& caller, Id user_id, const UserChange& change);
 
   // The rate limiter's key for the login of `username` (tests reset it).
   void ResetLoginLimitsForTest();

@@ -8,6 +8,7 @@
 #include "core/time_zone.h"
 #include "domain/access.h"
 #include "domain/resource.h"
+#include "domain/resources.h"
 
 namespace almanac::domain {
 namespace {
@@ -179,6 +180,7 @@ Status CalendarService::Delete(const Principal& caller, Id calendar_id) {
     if (a < Access::kOwner) {
       return MakeError(Code::kPermissionDenied, "only the calendar's owner can delete it");
     }
+    ALMANAC_RETURN_IF_ERROR(ReleaseCalendarBookings(tx, caller, calendar_id, clock_.Now()));
     return tx.DeleteCalendar(caller.org_id, calendar_id);
   });
 }

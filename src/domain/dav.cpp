@@ -7,6 +7,7 @@
 
 #include "domain/access.h"
 #include "domain/resource.h"
+#include "domain/resources.h"
 #include "ical/parser.h"
 #include "ical/serializer.h"
 #include "ical/vtimezone_gen.h"
@@ -278,7 +279,9 @@ Result<PutOutcome> DavService::Put(const Principal& caller, const DavCollection&
       object.id = existing->id;
       object.created_at = existing->created_at;
       out.created = false;
-      return tx.UpdateObject(object, existing->etag);
+      ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(object, existing->etag));
+      return FollowEventBookings(tx, caller, object.id, &*existing, &object, nullptr,
+                                 object.updated_at);
     }
     out.created = true;
     ALMANAC_ASSIGN_OR_RETURN(object.id, tx.InsertObject(object));
@@ -308,7 +311,9 @@ Status DavService::Delete(const Principal& caller, const DavCollection& collecti
       return MakeError(Code::kFailedPrecondition,
                        "the resource changed since you read it (If-Match)");
     }
-    return tx.DeleteObject(caller.org_id, o->id, clock_.Now());
+    const core::Instant now = clock_.Now();
+    ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, o->id, now));
+    return FollowEventBookings(tx, caller, o->id, &*o, nullptr, nullptr, now);
   });
 }
 

@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "domain/access.h"
 #include "domain/resource.h"
+#include "domain/resources.h"
 #include "ical/instances.h"
 #include "ical/parser.h"
 #include "ical/serializer.h"
@@ -695,6 +696,7 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
     ctx.default_timezone = e.calendar.timezone;
     ALMANAC_ASSIGN_OR_RETURN(SeriesEditResult r,
                              EditSeries(resource, scope, recurrence_id, change, ctx));
+    const CalendarObject before = object;
     ALMANAC_ASSIGN_OR_RETURN(out.event, Rewrite(tx, &object, r.resource, ctx.now));
     if (r.split_off) {
       CalendarObject added;
@@ -704,6 +706,11 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
       ALMANAC_RETURN_IF_ERROR(FillObject(*r.split_off, &added));
       ALMANAC_ASSIGN_OR_RETURN(added.id, tx.InsertObject(added));
       out.created = RefOf(added);
+      ALMANAC_RETURN_IF_ERROR(
+          FollowEventBookings(tx, caller, object.id, &before, &object, &added, ctx.now));
+    } else {
+      ALMANAC_RETURN_IF_ERROR(
+          FollowEventBookings(tx, caller, object.id, &before, &object, nullptr, ctx.now));
     }
     out.dropped_overrides = std::move(r.dropped_overrides);
     return tx.TouchCalendar(caller.org_id, object.calendar_id);
@@ -726,10 +733,15 @@ Result<EditOutcome> EventService::Delete(const Principal& caller, Id event_id, E
                              DeleteFromSeries(resource, scope, recurrence_id, ctx));
     if (r.resource_deleted) {
       out.deleted = true;
-      ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, object.id, clock_.Now()));
+      ALMANAC_RETURN_IF_ERROR(tx.DeleteObject(caller.org_id, object.id, ctx.now));
+      ALMANAC_RETURN_IF_ERROR(
+          FollowEventBookings(tx, caller, object.id, &object, nullptr, nullptr, ctx.now));
       return tx.TouchCalendar(caller.org_id, object.calendar_id);
     }
+    const CalendarObject before = object;
     ALMANAC_ASSIGN_OR_RETURN(out.event, Rewrite(tx, &object, r.resource, ctx.now));
+    ALMANAC_RETURN_IF_ERROR(
+        FollowEventBookings(tx, caller, object.id, &before, &object, nullptr, ctx.now));
     return tx.TouchCalendar(caller.org_id, object.calendar_id);
   }));
   return out;
@@ -839,6 +851,8 @@ Result<ImportReport> EventService::Import(const Principal& caller, Id calendar_i
         o.name = it->second.name;
         o.created_at = it->second.created_at;
         ALMANAC_RETURN_IF_ERROR(tx.UpdateObject(o, it->second.etag));
+        ALMANAC_RETURN_IF_ERROR(
+            FollowEventBookings(tx, caller, o.id, &it->second, &o, nullptr, o.updated_at));
         ++report.updated;
       }
       ALMANAC_RETURN_IF_ERROR(tx.InsertObjects(fresh).status());

@@ -52,6 +52,10 @@ struct User {
   std::string password_hash;  // argon2id PHC string; empty = no password login
   bool disabled = false;
   core::Instant created_at;
+  // Line manager: a user of the same organisation who approves this user's
+  // leave (leave.h); absent: none.
+  std::optional<Id> manager_id;
+  std::string team;  // free text (<= 100 bytes), groups the leave summary; "" = none
 };
 
 // How the caller authenticated; web sessions need a CSRF token on writes.
@@ -242,5 +246,91 @@ struct BookingHistoryEntry {
 };
 
 // ---- end of resources and bookings ----
+
+// ---- staff leave (issue #5; see leave.h) ----
+
+// Stored in the database (as text): never rename.
+enum class LeaveStatus { kPending, kApproved, kRejected, kCancelled };
+const char* LeaveStatusName(LeaveStatus status);  // "pending", "approved", ...
+std::optional<LeaveStatus> LeaveStatusFromName(std::string_view name);
+
+// Which half of a one-day request is taken. Stored in the database (as
+// text: "", "am", "pm"): never rename.
+enum class HalfDay { kNone, kAm, kPm };
+
+// A kind of leave: built in (vacation, sick, emergency, official_business)
+// or defined by the organisation. Amounts are in half days so that half
+// days add up exactly (the API shows days).
+struct LeaveType {
+  Id id = 0;
+  Id org_id = 0;
+  std::string key;    // [a-z0-9_-]{1,32}, unique in the organisation
+  std::string name;   // display name
+  std::string color;  // #rrggbb
+  bool builtin = false;
+  bool counts_against_allowance = true;
+  int allowance_half_days = 0;       // per calendar year
+  int carry_over_cap_half_days = 0;  // most carried into the next year
+  bool requires_approval = true;
+  // Roles whose users approve requests of this type besides the
+  // requester's manager and admins (leave.h); empty: nobody else.
+  std::vector<Role> approver_roles;
+  bool active = true;  // false: kept for history, no new requests
+  core::Instant created_at;
+  core::Instant updated_at;
+};
+
+// A request for leave: whole civil dates in the requester's time zone,
+// [start_date, end_date] inclusive, with optional half days. The request
+// covers the half-day slots [start_slot, end_slot): slot 2*d is the morning
+// of day d (days since 1970-01-01), 2*d+1 its afternoon.
+struct LeaveRequest {
+  Id id = 0;
+  Id org_id = 0;
+  Id user_id = 0;  // who is on leave
+  Id type_id = 0;
+  Id created_by = 0;  // the user or an admin on their behalf
+  core::Date start_date;
+  core::Date end_date;
+  HalfDay half_day = HalfDay::kNone;  // one-day request: morning or afternoon only
+  bool first_day_half = false;        // several days: the first day from noon
+  bool last_day_half = false;         // several days: the last day until noon
+  std::int64_t start_slot = 0;
+  std::int64_t end_slot = 0;
+  int half_days = 0;  // working half days (Monday to Friday) covered
+  std::string reason;
+  std::string attachment;  // a reference (URL, document number)
+  LeaveStatus status = LeaveStatus::kPending;
+  core::Instant created_at;
+  core::Instant updated_at;
+};
+
+// One step of a leave request's workflow.
+struct LeaveHistoryEntry {
+  Id request_id = 0;
+  Id actor_id = 0;
+  std::string action;                          // "requested", "approved", "rejected", "cancelled"
+  LeaveStatus status = LeaveStatus::kPending;  // the status after the step
+  std::string comment;
+  core::Instant at;
+};
+
+// A decision someone will be told about once notifications exist: one row
+// per workflow step, written in the step's transaction (an outbox).
+struct NotificationEvent {
+  Id id = 0;
+  Id org_id = 0;
+  std::string kind;  // "booking" or "leave"
+  Id item_id = 0;    // the booking or leave request
+  // Whom to tell; absent: the item's approvers.
+  std::optional<Id> recipient_id;
+  Id actor_id = 0;
+  std::string action;  // "requested", "approved", "rejected", "cancelled", ...
+  std::string comment;
+  core::Instant at;
+  std::optional<core::Instant> delivered_at;  // set by the future sender
+};
+
+// ---- end of staff leave ----
 
 }  // namespace almanac::domain

@@ -47,6 +47,7 @@ constexpr std::int64_t kDay = core::kSecondsPerDay;
 constexpr std::int64_t kSearchReach = 7 * kDay;       // free slots: a week each way
 constexpr std::int64_t kSeriesHorizon = 366 * kDay;   // recurring event bookings
 constexpr std::size_t kMaxSeriesBookings = 500;
+constexpr std::size_t kMaxFollowInstances = 20'000;  // instances read to place moved bookings
 constexpr std::int64_t kMaxListWindow = 400 * kDay;
 constexpr std::int64_t kMaxSearchWindow = 31 * kDay;
 constexpr int kMaxRuleMinutes = 525'600;  // one year
@@ -173,8 +174,10 @@ Instant BlockEnd(const Resource& r, Instant end) {
 
 // The rules a requested span must keep, apart from clashes: "" when kept,
 // else the message.
+// Without `timing`, the start's notice, horizon and past are not checked
+// (a booking whose start stays put while its event is resized).
 std::string RuleProblem(const Resource& r, const core::TimeZone& zone, Instant start, Instant end,
-                        Instant now) {
+                        Instant now, bool timing = true) {
   const std::int64_t minutes = (end - start) / kMinute;
   if (r.min_duration_min > 0 && minutes < r.min_duration_min) {
     return fmt::format("bookings of {} last at least {} minutes", r.name, r.min_duration_min);
@@ -182,11 +185,12 @@ std::string RuleProblem(const Resource& r, const core::TimeZone& zone, Instant s
   if (r.max_duration_min > 0 && end - start > r.max_duration_min * kMinute) {
     return fmt::format("bookings of {} last at most {} minutes", r.name, r.max_duration_min);
   }
-  if (start < now) return "the booking would start in the past";
-  if (start < now + static_cast<std::int64_t>(r.min_notice_min) * kMinute) {
+  if (timing && start < now) return "the booking would start in the past";
+  if (timing && start < now + static_cast<std::int64_t>(r.min_notice_min) * kMinute) {
     return fmt::format("{} needs {} minutes' notice", r.name, r.min_notice_min);
   }
-  if (r.horizon_days > 0 && now + static_cast<std::int64_t>(r.horizon_days) * kDay < start) {
+  if (timing && r.horizon_days > 0 &&
+      now + static_cast<std::int64_t>(r.horizon_days) * kDay < start) {
     return fmt::format("{} can be booked at most {} days ahead", r.name, r.horizon_days);
   }
   if (!Within(HoursSpans(r, zone, start, end), start, end)) {
@@ -476,11 +480,51 @@ Status Record(StoreTx& tx, const Booking& b, Id actor, std::string action, std::
   return tx.InsertBookingHistory(b.org_id, e);
 }
 
-// One span a Book call wants.
+// One span a Book call wants: an instance of an event, or a standalone span.
 struct Wanted {
   TimeSpan span;
+  // The instance's key among its event's bookings: the UTC RFC 3339 instant
+  // of its RECURRENCE-ID (it stays when the instance alone is moved); ""
+  // for a single event or a standalone booking.
   std::string recurrence_id;
 };
+
+std::string InstanceKey(const ical::Instance& i, bool recurring) {
+  if (!recurring || !i.recurrence_id) return "";
+  const Instant t = i.zone != nullptr ? i.zone->ToInstant(*i.recurrence_id)
+                                      : Instant::FromUnixSeconds(i.recurrence_id->seconds());
+  return Rfc3339(t);
+}
+
+// The timed instances of stored event `ev` overlapping [from, to), by
+// start; at most `cap` (more are cut off). `anchor`, when not null, gets
+// the master's DTSTART as written (value and TZID).
+Result<std::vector<Wanted>> EventInstances(const CalendarObject& ev, Instant from, Instant to,
+                                           std::size_t cap, std::string* anchor = nullptr) {
+  ALMANAC_ASSIGN_OR_RETURN(ical::ParsedCalendar parsed, ical::Parse(ev.ics));
+  if (parsed.components.empty()) return MakeError(Code::kInternal, "an empty stored event");
+  if (anchor != nullptr) {
+    anchor->clear();
+    for (const ical::Component& c : parsed.components.front().components) {
+      if (c.name != "VEVENT" || c.Find("RECURRENCE-ID") != nullptr) continue;
+      if (const ical::Property* p = c.Find("DTSTART")) {
+        *anchor = std::string(p->ParamValue("TZID").value_or("")) + ":" + p->value;
+      }
+      break;
+    }
+  }
+  ical::InstanceOptions options;
+  options.include_todos = false;
+  options.max_instances = cap;
+  ALMANAC_ASSIGN_OR_RETURN(ical::InstanceResult instances,
+                           ical::ExpandInstances(parsed.components.front(), from, to, options));
+  std::vector<Wanted> out;
+  for (const ical::Instance& i : instances.instances) {
+    if (!(i.start_instant < i.end_instant)) continue;  // all-day instants are real spans too
+    out.push_back(Wanted{TimeSpan{i.start_instant, i.end_instant}, InstanceKey(i, ev.recurring)});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -534,6 +578,209 @@ std::vector<TimeSpan> Subtract(const std::vector<TimeSpan>& spans,
 }
 
 // ---- the service ---------------------------------------------------------------
+
+// ---- bookings that follow their event -------------------------------------
+
+namespace {
+
+// Cancels a booking the system lets go (its event or instance is gone, or
+// nobody claimed it), with `action` and `why` in its history.
+Status Release(StoreTx& tx, const Resource& r, Booking b, Id actor, std::string action,
+               std::string why, Instant now) {
+  b.status = BookingStatus::kCancelled;
+  b.blocking = false;
+  b.updated_at = now;
+  ALMANAC_RETURN_IF_ERROR(tx.UpdateBookingStatus(b));
+  ALMANAC_RETURN_IF_ERROR(Record(tx, b, actor, std::move(action), std::move(why), now));
+  return DropBookingObject(tx, r, b.id, now);
+}
+
+std::string DescribeClash(const BookingClash& c) {
+  if (c.kind == "unavailable") return fmt::format("it is unavailable ({})", c.reason);
+  if (c.kind == "rule") return c.reason;
+  std::string who = c.holder_title;
+  if (!c.holder_name.empty()) who += ", " + c.holder_name;
+  return fmt::format("booking {} ({}) holds it from {} to {}", c.holder_booking_id.value_or(0),
+                     who, Rfc3339(c.holder_span->start), Rfc3339(c.holder_span->end));
+}
+
+// Where one attached booking goes.
+struct Move {
+  Booking booking;  // as stored
+  std::optional<Wanted> to;
+  Id event_id = 0;
+};
+
+}  // namespace
+
+Status FollowEventBookings(StoreTx& tx, const Principal& actor, Id event_id,
+                           const CalendarObject* before, const CalendarObject* after,
+                           const CalendarObject* split_off, Instant now) {
+  ALMANAC_ASSIGN_OR_RETURN(std::vector<Booking> attached,
+                           tx.ListEventBookings(actor.org_id, event_id));
+  // Bookings already over stay as they were.
+  std::erase_if(attached, [&](const Booking& b) { return !(now < b.end); });
+  if (attached.empty()) return OkStatus();
+  // Lock the resources in id order (writers of one resource queue; ResourceForBooking).
+  std::map<Id, Resource> resources;
+  for (const Booking& b : attached) resources.emplace(b.resource_id, Resource{});
+  for (auto& [id, r] : resources) {
+    ALMANAC_ASSIGN_OR_RETURN(r, ResourceForBooking(tx, actor.org_id, id));
+  }
+  if (after == nullptr) {
+    for (Booking& b : attached) {
+      ALMANAC_RETURN_IF_ERROR(Release(tx, resources[b.resource_id], std::move(b), actor.user_id,
+                                      "released", "the event was deleted", now));
+    }
+    return OkStatus();
+  }
+
+  // The new version's instances around the bookings, by key.
+  Instant lo = now, hi = now;
+  for (const Booking& b : attached) {
+    lo = std::min(lo, b.start);
+    hi = std::max(hi, b.end);
+  }
+  std::string anchor_after, anchor_before;
+  ALMANAC_ASSIGN_OR_RETURN(std::vector<Wanted> instances,
+                           EventInstances(*after, lo - kSeriesHorizon, hi + kSeriesHorizon,
+                                          kMaxFollowInstances, &anchor_after));
+  std::vector<Move> moves;
+  std::vector<Booking> orphans;  // their instance left this event
+  if (before != nullptr && after->recurring) {
+    ALMANAC_RETURN_IF_ERROR(EventInstances(*before, now, now, 1, &anchor_before).status());
+  }
+  if (before != nullptr && before->recurring && after->recurring &&
+      anchor_before != anchor_after) {
+    // The whole series moved: every RECURRENCE-ID changed with DTSTART, so
+    // the n-th instance of the old series is the n-th of the new one.
+    const Instant old_from = Instant::FromUnixSeconds(before->first_start);
+    const Instant new_from = Instant::FromUnixSeconds(after->first_start);
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Wanted> old_list,
+                             EventInstances(*before, old_from, hi + kSeriesHorizon,
+                                            kMaxFollowInstances));
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Wanted> new_list,
+                             EventInstances(*after, new_from,
+                                            std::max(hi, new_from) + 2 * kSeriesHorizon,
+                                            kMaxFollowInstances));
+    std::map<std::string, std::size_t> ordinal;
+    for (std::size_t i = 0; i < old_list.size(); ++i) ordinal.emplace(old_list[i].recurrence_id, i);
+    for (Booking& b : attached) {
+      auto it = ordinal.find(b.recurrence_id);
+      if (it == ordinal.end() || it->second >= new_list.size()) {
+        orphans.push_back(std::move(b));
+        continue;
+      }
+      moves.push_back(Move{std::move(b), new_list[it->second], event_id});
+    }
+  } else {
+    std::map<std::string, Wanted> by_key;
+    for (Wanted& w : instances) by_key.emplace(w.recurrence_id, std::move(w));
+    for (Booking& b : attached) {
+      auto it = by_key.find(after->recurring ? b.recurrence_id : std::string());
+      if (it == by_key.end()) {
+        orphans.push_back(std::move(b));
+        continue;
+      }
+      moves.push_back(Move{std::move(b), it->second, event_id});
+    }
+  }
+  // "This and following": the new event took over the later instances, in
+  // the same order.
+  if (split_off != nullptr && !orphans.empty()) {
+    const Instant from = Instant::FromUnixSeconds(split_off->first_start);
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Wanted> taken,
+                             EventInstances(*split_off, from, from + 2 * kSeriesHorizon,
+                                            orphans.size()));
+    std::sort(orphans.begin(), orphans.end(), [](const Booking& a, const Booking& b) {
+      return a.recurrence_id == b.recurrence_id ? a.start < b.start
+                                                : a.recurrence_id < b.recurrence_id;
+    });
+    std::vector<Booking> left;
+    for (std::size_t i = 0; i < orphans.size(); ++i) {
+      if (i < taken.size()) {
+        moves.push_back(Move{std::move(orphans[i]), taken[i], split_off->id});
+      } else {
+        left.push_back(std::move(orphans[i]));
+      }
+    }
+    orphans = std::move(left);
+  }
+  for (Booking& b : orphans) {
+    ALMANAC_RETURN_IF_ERROR(Release(tx, resources[b.resource_id], std::move(b), actor.user_id,
+                                    "released", "the event's instance was removed", now));
+  }
+
+  // Moved bookings stop blocking first, so that they never clash with one
+  // another's old spans; then each is checked and placed in turn.
+  auto moved = [](const Move& m) {
+    return m.to->span.start != m.booking.start || m.to->span.end != m.booking.end;
+  };
+  for (Move& m : moves) {
+    if (!moved(m) || !m.booking.blocking) continue;
+    Booking quiet = m.booking;
+    quiet.blocking = false;
+    ALMANAC_RETURN_IF_ERROR(tx.UpdateBooking(quiet));
+  }
+  Names names(tx, actor.org_id);
+  for (Move& m : moves) {
+    const Resource& r = resources[m.booking.resource_id];
+    Booking b = m.booking;
+    b.event_id = m.event_id;
+    b.recurrence_id = m.to->recurrence_id;
+    b.updated_at = now;
+    if (!moved(m)) {
+      if (b.event_id == m.booking.event_id && b.recurrence_id == m.booking.recurrence_id) continue;
+      ALMANAC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+      continue;
+    }
+    const TimeSpan to = m.to->span;
+    const bool same_start = to.start == m.booking.start;
+    std::string problem = RuleProblem(r, ZoneOf(r), to.start, to.end, now, !same_start);
+    if (problem.empty()) {
+      ALMANAC_ASSIGN_OR_RETURN(std::vector<BookingClash> clashes,
+                               ClashesOf(tx, actor, r, to.start, to.end, b.id, names));
+      if (!clashes.empty()) problem = DescribeClash(clashes.front());
+    }
+    if (!problem.empty()) {
+      return MakeError(Code::kConflict,
+                       fmt::format("the event's booking of {} cannot move to {} - {}: {}", r.name,
+                                   Rfc3339(to.start), Rfc3339(to.end), problem));
+    }
+    b.start = to.start;
+    b.end = to.end;
+    b.block_start = BlockStart(r, b.start);
+    b.block_end = BlockEnd(r, b.end);
+    std::string comment = fmt::format("moved with its event from {} - {}",
+                                      Rfc3339(m.booking.start), Rfc3339(m.booking.end));
+    if (r.requires_approval && b.status == BookingStatus::kApproved) {
+      b.status = BookingStatus::kPending;  // a new time needs a new yes
+      comment += "; needs approval again";
+    }
+    b.blocking = b.status == BookingStatus::kApproved || r.pending_blocks;
+    ALMANAC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    ALMANAC_RETURN_IF_ERROR(Record(tx, b, actor.user_id, "moved", comment, now));
+    ALMANAC_RETURN_IF_ERROR(PutBookingObject(tx, r, b, now));
+  }
+  return OkStatus();
+}
+
+Status ReleaseCalendarBookings(StoreTx& tx, const Principal& actor, Id calendar_id,
+                               Instant now) {
+  ALMANAC_ASSIGN_OR_RETURN(std::vector<Booking> attached,
+                           tx.ListCalendarEventBookings(actor.org_id, calendar_id));
+  std::map<Id, Resource> resources;
+  for (const Booking& b : attached) resources.emplace(b.resource_id, Resource{});
+  for (auto& [id, r] : resources) {
+    ALMANAC_ASSIGN_OR_RETURN(r, ResourceForBooking(tx, actor.org_id, id));
+  }
+  for (Booking& b : attached) {
+    if (!(now < b.end)) continue;
+    ALMANAC_RETURN_IF_ERROR(Release(tx, resources[b.resource_id], std::move(b), actor.user_id,
+                                    "released", "the event's calendar was deleted", now));
+  }
+  return OkStatus();
+}
 
 ResourceService::ResourceService(Store& store, const core::Clock& clock)
     : store_(store), clock_(clock) {}
@@ -676,26 +923,15 @@ Result<BookingCreated> ResourceService::Book(const Principal& caller,
         return MakeError(Code::kPermissionDenied, "booking for an event needs write access to it");
       }
       if (title.empty()) title = ev->summary;
-      ALMANAC_ASSIGN_OR_RETURN(ical::ParsedCalendar parsed, ical::Parse(ev->ics));
-      if (parsed.components.empty()) return MakeError(Code::kInternal, "an empty stored event");
       // A year of instances from the first that is still ahead.
       const Instant series_from = std::max(now, Instant::FromUnixSeconds(ev->first_start));
-      ical::InstanceOptions options;
-      options.include_todos = false;
-      options.max_instances = kMaxSeriesBookings + 1;
-      ALMANAC_ASSIGN_OR_RETURN(
-          ical::InstanceResult instances,
-          ical::ExpandInstances(parsed.components.front(), series_from,
-                                series_from + kSeriesHorizon, options));
-      for (const ical::Instance& i : instances.instances) {
-        if (!(i.start_instant < i.end_instant)) continue;
-        if (wanted.size() == kMaxSeriesBookings) {
-          return MakeError(Code::kResourceExhausted,
-                           fmt::format("at most {} instances can be booked at once",
-                                       kMaxSeriesBookings));
-        }
-        wanted.push_back(Wanted{TimeSpan{i.start_instant, i.end_instant},
-                                ev->recurring ? Rfc3339(i.start_instant) : ""});
+      ALMANAC_ASSIGN_OR_RETURN(wanted, EventInstances(*ev, series_from,
+                                                      series_from + kSeriesHorizon,
+                                                      kMaxSeriesBookings + 1));
+      if (wanted.size() > kMaxSeriesBookings) {
+        return MakeError(Code::kResourceExhausted,
+                         fmt::format("at most {} instances can be booked at once",
+                                     kMaxSeriesBookings));
       }
       if (wanted.empty()) {
         return Invalid("the event has no timed instance ahead to book");
@@ -953,6 +1189,62 @@ Result<Booking> ResourceService::Cancel(const Principal& caller, Id booking_id,
     return OkStatus();
   }));
   return out;
+}
+
+Result<Booking> ResourceService::CheckIn(const Principal& caller, Id booking_id) {
+  const Instant now = clock_.Now();
+  Booking out;
+  ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
+    Result<Booking> found = tx.GetBooking(caller.org_id, booking_id);
+    ALMANAC_RETURN_IF_ERROR(MapNotFound(found, NoBooking()));
+    Booking b = std::move(found).value();
+    ALMANAC_ASSIGN_OR_RETURN(Resource r, tx.GetResource(caller.org_id, b.resource_id));
+    if (b.requester_id != caller.user_id && caller.role != Role::kAdmin) {
+      return MakeError(Code::kPermissionDenied, "only the requester or an admin can check in");
+    }
+    if (b.status != BookingStatus::kApproved) {
+      return MakeError(Code::kFailedPrecondition,
+                       fmt::format("the booking is {}, not approved", BookingStatusName(b.status)));
+    }
+    if (b.checked_in_at) {
+      return MakeError(Code::kFailedPrecondition,
+                       fmt::format("checked in already at {}", Rfc3339(*b.checked_in_at)));
+    }
+    const Instant opens =
+        b.start - std::max<std::int64_t>(15 * kMinute, r.buffer_before_min * kMinute);
+    if (now < opens || !(now < b.end)) {
+      return MakeError(Code::kFailedPrecondition,
+                       fmt::format("check-in is open from {} until {}", Rfc3339(opens),
+                                   Rfc3339(b.end)));
+    }
+    b.checked_in_at = now;
+    b.updated_at = now;
+    ALMANAC_RETURN_IF_ERROR(tx.UpdateBooking(b));
+    ALMANAC_RETURN_IF_ERROR(Record(tx, b, caller.user_id, "checked-in", "", now));
+    out = std::move(b);
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<int> ResourceService::ReleaseUnclaimed(int limit) {
+  const Instant now = clock_.Now();
+  int released = 0;
+  ALMANAC_RETURN_IF_ERROR(store_.Write([&](StoreTx& tx) -> Status {
+    released = 0;
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Booking> unclaimed,
+                             tx.ListUnclaimedBookings(now.unix_seconds(), limit));
+    for (Booking& b : unclaimed) {
+      ALMANAC_ASSIGN_OR_RETURN(Resource r, ResourceForBooking(tx, b.org_id, b.resource_id));
+      ALMANAC_RETURN_IF_ERROR(Release(
+          tx, r, std::move(b), 0, "auto-released",
+          fmt::format("nobody checked in within {} minutes of the start", r.auto_release_min),
+          now));
+      ++released;
+    }
+    return OkStatus();
+  }));
+  return released;
 }
 
 Result<std::vector<BookingView>> ResourceService::ListBookings(const Principal& caller,

@@ -201,6 +201,18 @@ class ResourceService {
   // rejected or cancelled).
   Result<Booking> Cancel(const Principal& caller, Id booking_id, const std::string& comment);
 
+  // Marks an approved booking as claimed: the requester (or an admin) is
+  // there, from 15 minutes before its start (or its set-up buffer, when
+  // longer) until its end. Errors: kNotFound, kPermissionDenied,
+  // kFailedPrecondition (not approved, already checked in, or outside that
+  // window, with the times).
+  Result<Booking> CheckIn(const Principal& caller, Id booking_id);
+  // Releases (cancels, history "auto-released") up to `limit` approved
+  // bookings, of every organisation, whose resource has an auto-release
+  // rule and that nobody checked in to within its minutes of their start;
+  // run by the server every minute. Returns how many were released.
+  Result<int> ReleaseUnclaimed(int limit = 500);
+
   // Bookings of the resource whose time overlaps [from, to), any status.
   // Errors: kInvalidArgument (to <= from, or over 400 days); kNotFound.
   Result<std::vector<BookingView>> ListBookings(const Principal& caller, Id resource_id,
@@ -220,6 +232,33 @@ class ResourceService {
   Store& store_;
   const core::Clock& clock_;
 };
+
+// ---- bookings that follow their event ----
+// Called by the event writers (EventService, DavService, CalendarService)
+// inside their write transaction `tx`, so the event and its bookings change
+// together or not at all.
+
+// Makes the pending and approved bookings attached to event `event_id`
+// (those not over yet) follow the event's new version `after`, already
+// stored over `before`; `after` null: the event was deleted and they are
+// released (cancelled, history "released"). A booking follows its instance
+// (by RECURRENCE-ID; when the series' DTSTART moved, and with it every
+// RECURRENCE-ID, the n-th instance of `before` is the n-th of `after`):
+// a moved or resized instance moves it, under the conflict rule and the
+// resource's rules (a start that stays put is not held to notice or
+// horizon); a removed instance releases it. `split_off`, after a "this and
+// following" edit, is the new event that took over the later instances:
+// the bookings of those instances move to it, paired in order. A moved
+// booking of a resource that needs approval is pending again.
+// Errors: kConflict naming the resource and who holds the slot; the
+// caller's transaction must then fail.
+Status FollowEventBookings(StoreTx& tx, const Principal& actor, Id event_id,
+                           const CalendarObject* before, const CalendarObject* after,
+                           const CalendarObject* split_off, core::Instant now);
+// Releases the bookings of every event of calendar `calendar_id` (about to
+// be deleted).
+Status ReleaseCalendarBookings(StoreTx& tx, const Principal& actor, Id calendar_id,
+                               core::Instant now);
 
 // ---- pure rules, exposed for unit tests ----
 

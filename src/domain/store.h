@@ -63,6 +63,34 @@ struct CalendarView {
   std::string module_color;
 };
 
+// ---- analytics (analytics.h) ----
+
+// Bookings grouped for analytics over consecutive buckets of time: bucket
+// k is [boundaries[k], boundaries[k + 1]).
+struct BookingSpanQuery {
+  Id org_id = 0;
+  std::vector<Id> resource_ids;          // non-empty; only these resources
+  std::vector<std::int64_t> boundaries;  // unix seconds, ascending, at least 2
+  // Group by requester (BookingSpanGroup::key is the requester's user id)
+  // instead of by resource.
+  bool by_requester = false;
+};
+
+// Bookings of one key and status that start in one bucket and end in one.
+// A bucket index is -1 before boundaries.front() and n (the bucket count)
+// at or after boundaries.back().
+struct BookingSpanGroup {
+  Id key = 0;  // resource id, or requester id with by_requester
+  BookingStatus status = BookingStatus::kPending;
+  int first_bucket = 0;  // the bucket holding start
+  int last_bucket = 0;   // the bucket holding end - 1 s (the last booked second)
+  std::int64_t count = 0;
+  std::int64_t sum_start = 0;  // of the bookings' starts (unix seconds)
+  std::int64_t sum_end = 0;    // of their ends
+};
+
+// ---- end of analytics ----
+
 class StoreTx {
  public:
   virtual ~StoreTx() = default;
@@ -200,6 +228,16 @@ class StoreTx {
                                const std::function<Status(const CalendarObject&)>& fn) = 0;
   virtual Result<std::int64_t> CountObjects(Id org_id, Id calendar_id) = 0;
 
+  // ---- analytics (analytics.h) ----
+  // The bookings (any status) of query.resource_ids whose [start, end)
+  // overlaps [boundaries.front(), boundaries.back()), grouped by key, status
+  // and the buckets they start and end in, in one statement (GROUP BY: the
+  // rows are few whatever the number of bookings), in no particular order.
+  // Buffers are not part of a booking's [start, end).
+  virtual Result<std::vector<BookingSpanGroup>> GroupBookingSpans(
+      const BookingSpanQuery& query) = 0;
+  // ---- end of analytics ----
+
   // ---- resources and bookings (resources.h) ----
   // Inserts the resource with its unavailability periods. REQUIRES:
   // resource.calendar_id names a calendar of the organisation.
@@ -239,8 +277,22 @@ class StoreTx {
   virtual Result<std::vector<Booking>> ListResourceBookings(Id org_id, Id resource_id,
                                                             std::int64_t from, std::int64_t to,
                                                             bool blocking_only) = 0;
+  // Sets every field but id, org_id, resource_id, requester_id and
+  // created_at (a moved booking: times, blocked span, event link, status).
+  // Errors: kNotFound; kConflict as InsertBooking when it now overlaps.
+  virtual Status UpdateBooking(const Booking& booking) = 0;
   // Every booking of the organisation with `status`, by start.
   virtual Result<std::vector<Booking>> ListBookingsWithStatus(Id org_id, BookingStatus status) = 0;
+  // The pending and approved bookings attached to event `event_id`, by start.
+  virtual Result<std::vector<Booking>> ListEventBookings(Id org_id, Id event_id) = 0;
+  // The pending and approved bookings attached to events of calendar
+  // `calendar_id`, by start.
+  virtual Result<std::vector<Booking>> ListCalendarEventBookings(Id org_id, Id calendar_id) = 0;
+  // Approved bookings of resources with an auto-release rule that nobody
+  // checked in to and whose release time (start + the rule's minutes) is at
+  // or before `now` while they still run, every organisation, by id; at most
+  // `limit`.
+  virtual Result<std::vector<Booking>> ListUnclaimedBookings(std::int64_t now, int limit) = 0;
   // The bookings of one group, by start.
   virtual Result<std::vector<Booking>> ListBookingGroup(Id org_id, Id group_id) = 0;
   virtual Status InsertBookingHistory(Id org_id, const BookingHistoryEntry& entry) = 0;
@@ -248,6 +300,59 @@ class StoreTx {
   virtual Result<std::vector<BookingHistoryEntry>> ListBookingHistory(Id org_id,
                                                                       Id booking_id) = 0;
   // ---- end of resources and bookings ----
+
+  // ---- leave (leave.h) ----
+  // As GetUser, and locks the user's row until the transaction ends
+  // (PostgreSQL: FOR UPDATE; SQLite has one writer), so the leave writes of
+  // one person queue: the overlap and balance checks cannot race.
+  // Errors: kNotFound.
+  virtual Result<User> GetUserForUpdate(Id org_id, Id user_id) = 0;
+  // Errors: kAlreadyExists when the organisation has a type with that key.
+  virtual Result<Id> InsertLeaveType(const LeaveType& type) = 0;
+  // Errors: kNotFound.
+  virtual Result<LeaveType> GetLeaveType(Id org_id, Id type_id) = 0;
+  // Every type of the organisation (inactive ones too), by id.
+  virtual Result<std::vector<LeaveType>> ListLeaveTypes(Id org_id) = 0;
+  // Replaces every field but id, org_id, builtin and created_at.
+  // Errors: kNotFound; kAlreadyExists for a key another type has.
+  virtual Status UpdateLeaveType(const LeaveType& type) = 0;
+  // Inserts a request (`id` ignored). On PostgreSQL an exclusion constraint
+  // refuses a pending or approved request whose slots overlap another's of
+  // the same user. Errors: kConflict (that constraint: the callers check
+  // first under GetUserForUpdate; this is the backstop).
+  virtual Result<Id> InsertLeaveRequest(const LeaveRequest& request) = 0;
+  // Errors: kNotFound.
+  virtual Result<LeaveRequest> GetLeaveRequest(Id org_id, Id request_id) = 0;
+  // Sets status and updated_at. Errors: kNotFound.
+  virtual Status UpdateLeaveStatus(const LeaveRequest& request) = 0;
+  // The requests of the organisation matching every given field, by
+  // start_slot then id. `from_slot`/`to_slot`: those whose slots overlap
+  // [from_slot, to_slot).
+  struct LeaveQuery {
+    std::optional<Id> user_id;
+    std::optional<Id> type_id;
+    std::vector<LeaveStatus> statuses;  // empty: any
+    std::optional<std::int64_t> from_slot;
+    std::optional<std::int64_t> to_slot;
+  };
+  virtual Result<std::vector<LeaveRequest>> ListLeaveRequests(Id org_id,
+                                                              const LeaveQuery& query) = 0;
+  virtual Status InsertLeaveHistory(Id org_id, const LeaveHistoryEntry& entry) = 0;
+  // Oldest first.
+  virtual Result<std::vector<LeaveHistoryEntry>> ListLeaveHistory(Id org_id, Id request_id) = 0;
+  // The organisation's staff leave calendar; absent when none was made yet
+  // (or it was deleted).
+  virtual Result<std::optional<Id>> GetLeaveCalendar(Id org_id) = 0;
+  // Records `calendar_id` as the staff leave calendar unless the
+  // organisation has one already; returns the one in effect (a concurrent
+  // writer's may win: the caller then drops its own).
+  virtual Result<Id> SetLeaveCalendarIfUnset(Id org_id, Id calendar_id) = 0;
+  // The outbox of decisions (model.h NotificationEvent).
+  virtual Result<Id> InsertNotificationEvent(const NotificationEvent& event) = 0;
+  // Events of the organisation with id > `after_id`, oldest first, at most `limit`.
+  virtual Result<std::vector<NotificationEvent>> ListNotificationEvents(Id org_id, Id after_id,
+                                                                        int limit) = 0;
+  // ---- end of leave ----
 };
 
 class Store {

@@ -11,6 +11,8 @@
 #include "http/auth.h"
 #include "http/internal/json_writer.h"
 #include "http/problem.h"
+#include "http/analytics_api.h"
+#include "http/leave_api.h"
 #include "http/resources_api.h"
 
 namespace almanac::http {
@@ -255,7 +257,24 @@ json UserJson(const domain::User& u) {
               {"display_name", u.display_name},
               {"role", domain::RoleName(u.role)},
               {"timezone", u.timezone},
-              {"disabled", u.disabled}};
+              {"disabled", u.disabled},
+              {"manager_id", u.manager_id ? json(*u.manager_id) : json(nullptr)},
+              {"team", u.team}};
+}
+
+// manager_id: absent, null, or a positive user id.
+Status ReadManagerId(Fields& f, std::optional<std::optional<Id>>* out) {
+  const json* v = f.Get("manager_id");
+  if (v == nullptr) return OkStatus();
+  if (v->is_null()) {
+    *out = std::optional<Id>();
+    return OkStatus();
+  }
+  if (!v->is_number_integer() || v->get<std::int64_t>() < 1) {
+    return Invalid("manager_id must be a user id or null");
+  }
+  *out = std::optional<Id>(v->get<Id>());
+  return OkStatus();
 }
 
 json CalendarJson(const domain::CalendarWithAccess& c) {
@@ -587,13 +606,17 @@ class Api {
             Result<json> body = ParseBody(req, o_);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
-            std::optional<std::string> username, email, display_name, role, password, timezone;
+            std::optional<std::string> username, email, display_name, role, password, timezone,
+                team;
+            std::optional<std::optional<Id>> manager_id;
             Status s = f.String("username", &username, 64);
             if (s.ok()) s = f.String("email", &email, 254);
             if (s.ok()) s = f.String("display_name", &display_name, 200);
             if (s.ok()) s = f.String("role", &role, 16);
             if (s.ok()) s = f.String("password", &password, 1024);
             if (s.ok()) s = f.String("timezone", &timezone, 64);
+            if (s.ok()) s = ReadManagerId(f, &manager_id);
+            if (s.ok()) s = f.String("team", &team, 100);
             if (s.ok()) s = f.NoOthers();
             if (!s.ok()) return Fail(s);
             domain::NewUser n;
@@ -605,9 +628,29 @@ class Api {
             n.role = *r;
             n.password = password.value_or("");
             n.timezone = timezone.value_or("UTC");
+            n.manager_id = manager_id.value_or(std::nullopt);
+            n.team = team.value_or("");
             Result<domain::User> u = s_.accounts->CreateUserAsAdmin(p, n);
             if (!u.ok()) return Fail(u.error());
             return JsonOk(UserJson(*u), 201);
+          }));
+    r.Add("PATCH", "/api/v1/users/{id}",
+          Authed([this](Request& req, const Principal& p) -> Response {
+            Result<Id> id = PathId(req, "id");
+            if (!id.ok()) return Fail(MakeError(Code::kNotFound, "no such user"));
+            Result<json> body = ParseBody(req, o_);
+            if (!body.ok()) return Fail(body.error());
+            Fields f(*body);
+            domain::UserChange c;
+            Status s = f.String("display_name", &c.display_name, 200);
+            if (s.ok()) s = f.String("timezone", &c.timezone, 64);
+            if (s.ok()) s = ReadManagerId(f, &c.manager_id);
+            if (s.ok()) s = f.String("team", &c.team, 100);
+            if (s.ok()) s = f.NoOthers();
+            if (!s.ok()) return Fail(s);
+            Result<domain::User> u = s_.accounts->UpdateUser(p, *id, c);
+            if (!u.ok()) return Fail(u.error());
+            return JsonOk(UserJson(*u));
           }));
 
     r.Add("GET", "/api/v1/tokens", Authed([this](Request&, const Principal& p) -> Response {
@@ -873,9 +916,14 @@ void RegisterApi(Router& router, const ApiServices& services, const ApiOptions& 
   // The Api object lives as long as the handlers that capture it.
   auto api = std::make_shared<Api>(services, options);
   api->Register(router);
-  // Resources, bookings and approvals (resources_api.h).
+  // Resources and bookings (resources_api.h).
   RegisterResourceApi(router, ResourceApiServices{services.accounts, services.resources,
                                                   options.max_json_bytes});
+  // Staff leave and the approvals inbox across types (leave_api.h).
+  RegisterLeaveApi(router, LeaveApiServices{services.accounts, services.leave, services.approvals,
+                                            services.clock, options.max_json_bytes});
+  // Resource analytics (analytics_api.h).
+  RegisterAnalyticsApi(router, AnalyticsApiServices{services.accounts, services.analytics});
   // The handlers capture the Api by pointer; this no-op middleware owns it,
   // so it lives exactly as long as the router.
   router.Use([api](Request&) -> std::optional<Response> { return std::nullopt; });

@@ -22,8 +22,10 @@
 
 #include "core/clock.h"
 #include "domain/accounts.h"
+#include "domain/analytics.h"
 #include "domain/calendars.h"
 #include "domain/events.h"
+#include "domain/leave.h"
 #include "domain/resources.h"
 #include "domain/store.h"
 #include "http/router.h"
@@ -38,6 +40,11 @@ struct ApiServices {
   const core::Clock* clock = nullptr;
   // Resources and bookings (resources_api.h); null: those routes are not served.
   domain::ResourceService* resources = nullptr;
+  // Staff leave and the approvals inbox (leave_api.h); null: not served.
+  domain::LeaveService* leave = nullptr;
+  domain::ApprovalService* approvals = nullptr;
+  // Resource analytics (analytics_api.h); null: those routes are not served.
+  domain::AnalyticsService* analytics = nullptr;
 };
 
 struct ApiOptions {

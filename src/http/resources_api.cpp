@@ -416,6 +416,9 @@ class ResourceApi {
       } else if (action == "reject") {
         Result<domain::Booking> b = s_.resources->Reject(p, *id, comment.value_or(""));
         if (!b.ok()) return Fail(b.error());
+      } else if (action == "check-in") {
+        Result<domain::Booking> b = s_.resources->CheckIn(p, *id);
+        if (!b.ok()) return Fail(b.error());
       } else {
         Result<domain::Booking> b = s_.resources->Cancel(p, *id, comment.value_or(""));
         if (!b.ok()) return Fail(b.error());
@@ -602,17 +605,8 @@ class ResourceApi {
     r.Add("POST", "/api/v1/bookings/{id}/approve", Decide("approve"));
     r.Add("POST", "/api/v1/bookings/{id}/reject", Decide("reject"));
     r.Add("POST", "/api/v1/bookings/{id}/cancel", Decide("cancel"));
-    r.Add("GET", "/api/v1/approvals", Authed([this](Request&, const Principal& p) -> Response {
-            Result<std::vector<domain::BookingView>> list = s_.resources->PendingApprovals(p);
-            if (!list.ok()) return Fail(list.error());
-            json items = json::array();
-            for (const domain::BookingView& v : *list) {
-              json item = BookingJson(v);
-              item["type"] = "booking";
-              items.push_back(std::move(item));
-            }
-            return JsonOk(json{{"items", std::move(items)}});
-          }));
+    r.Add("POST", "/api/v1/bookings/{id}/check-in", Decide("check-in"));
+    // GET /api/v1/approvals, across bookings and leave, is in leave_api.cpp.
   }
 
  private:

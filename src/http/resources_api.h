@@ -1,6 +1,7 @@
-// The REST routes of resources, bookings and the approvals inbox
-// (/api/v1/resources, /api/v1/bookings, /api/v1/approvals; docs/resources.md,
-// documented in docs/openapi.json), registered by RegisterApi.
+// The REST routes of resources and bookings (/api/v1/resources,
+// /api/v1/bookings; docs/resources.md, documented in docs/openapi.json),
+// registered by RegisterApi. The approvals inbox across bookings and leave
+// is in leave_api.h.
 //
 // Thin handlers (STYLE.md): parse and check the JSON and the query, call
 // domain::ResourceService, render. Bodies are application/json and refuse

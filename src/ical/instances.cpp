@@ -209,13 +209,22 @@ Result<InstanceResult> ExpandInstances(const Component& calendar, Instant from, 
     }
   }
 
+  // Instances arrive per component (overrides first), not by start: the cap
+  // keeps the earliest ones, compacting whenever twice as many piled up.
+  auto by_start = [](const Instance& a, const Instance& b) {
+    if (a.start_instant != b.start_instant) return a.start_instant < b.start_instant;
+    return a.uid < b.uid;
+  };
+  auto cap = [&] {
+    if (result.instances.size() <= options.max_instances) return;
+    std::stable_sort(result.instances.begin(), result.instances.end(), by_start);
+    result.instances.resize(options.max_instances);
+    result.truncated = true;
+  };
   auto emit = [&](Instance in) {
     if (!Overlaps(in, from, to)) return;
-    if (result.instances.size() >= options.max_instances) {
-      result.truncated = true;
-      return;
-    }
     result.instances.push_back(std::move(in));
+    if (result.instances.size() >= 2 * options.max_instances + 64) cap();
   };
 
   for (const std::string& key : order) {
@@ -352,12 +361,8 @@ Result<InstanceResult> ExpandInstances(const Component& calendar, Instant from, 
     if (it->stop_reason() == StopReason::kWorkCap) result.truncated = true;
   }
 
-  std::stable_sort(result.instances.begin(), result.instances.end(),
-                   [](const Instance& a, const Instance& b) {
-                     if (a.start_instant != b.start_instant)
-                       return a.start_instant < b.start_instant;
-                     return a.uid < b.uid;
-                   });
+  cap();
+  std::stable_sort(result.instances.begin(), result.instances.end(), by_start);
   return result;
 }
 

@@ -52,7 +52,7 @@ struct Instance {
 
 struct InstanceOptions {
   ExpandLimits limits;  // per recurring component
-  std::size_t max_instances = 100'000;
+  std::size_t max_instances = 100'000;  // the earliest ones are kept (then `truncated`)
   bool include_todos = true;
 };
 

@@ -72,6 +72,26 @@ TEST(InstancesTest, MovedOverrideIsFoundByItsNewTime) {
   EXPECT_EQ(e.Starts(), (V{"20240116T140000"}));
 }
 
+TEST(InstancesTest, CapKeepsTheEarliestInstancesThoughOverridesComeFirst) {
+  // The override (Jan 16) is produced before the series; a cap of 1 and of
+  // 3 must still keep the earliest instances by start.
+  Result<ParsedCalendar> p = Parse(Cal(kWeekly), ParseOptions{true, {}});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  for (std::size_t cap : {1u, 3u}) {
+    InstanceOptions options;
+    options.max_instances = cap;
+    Result<InstanceResult> r = ExpandInstances(p->components.at(0), U("20240101T000000"),
+                                               U("20250101T000000"), options);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->truncated);
+    ASSERT_EQ(r->instances.size(), cap);
+    EXPECT_EQ(r->instances[0].start_instant, U("20240108T090000"));
+    if (cap == 3) {
+      EXPECT_EQ(r->instances[2].start_instant, U("20240129T090000"));
+    }
+  }
+}
+
 TEST(InstancesTest, ThisAndFutureShiftsLaterInstances) {
   Expanded e =
       ExpandText(Cal("BEGIN:VEVENT\r\nUID:t\r\nDTSTAMP:20240101T000000Z\r\n"

@@ -177,8 +177,12 @@ FreeBusyResult CollectFreeBusy(std::span<const ical::Component* const> vcalendar
           const ical::Component& c = *in.component;
           if (c.name != "VEVENT" || in.end_instant <= in.start_instant) continue;
           if (ValueIs(c, "TRANSP", "TRANSPARENT") || ValueIs(c, "STATUS", "CANCELLED")) continue;
-          const BusyType type =
-              ValueIs(c, "STATUS", "TENTATIVE") ? BusyType::kBusyTentative : BusyType::kBusy;
+          // Out of office (Microsoft's busy status, which Outlook, Exchange
+          // and Almanac's approved leave write) is BUSY-UNAVAILABLE.
+          const BusyType type = ValueIs(c, "X-MICROSOFT-CDO-BUSYSTATUS", "OOF")
+                                    ? BusyType::kBusyUnavailable
+                                : ValueIs(c, "STATUS", "TENTATIVE") ? BusyType::kBusyTentative
+                                                                    : BusyType::kBusy;
           raw.push_back(BusyPeriod{in.start_instant, in.end_instant, type});
         }
       }

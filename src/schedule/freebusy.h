@@ -67,8 +67,10 @@ struct FreeBusyResult {
 // §7.10:
 //  - every VEVENT instance (overrides applied, EXDATEs removed) whose
 //    TRANSP is not TRANSPARENT and STATUS is not CANCELLED, judged per
-//    instance from the component supplying it; STATUS:TENTATIVE gives
-//    BUSY-TENTATIVE, anything else BUSY; zero-length instances are not busy;
+//    instance from the component supplying it; X-MICROSOFT-CDO-BUSYSTATUS:OOF
+//    (out of office, e.g. approved leave) gives BUSY-UNAVAILABLE,
+//    STATUS:TENTATIVE BUSY-TENTATIVE, anything else BUSY; zero-length
+//    instances are not busy;
 //  - every FREEBUSY period of a VFREEBUSY component, with its FBTYPE (default
 //    BUSY; FREE ignored; an unknown FBTYPE counts as BUSY);
 //  - VTODO, VJOURNAL and VAVAILABILITY are ignored.

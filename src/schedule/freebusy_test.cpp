@@ -79,6 +79,25 @@ TEST(FreeBusyTest, TransparentCancelledAndTentative) {
                "20250301T170000Z/20250301T180000Z BUSY"}));
 }
 
+TEST(FreeBusyTest, OutOfOfficeIsBusyUnavailable) {
+  // Approved leave (all day) and an Outlook out-of-office block; a
+  // transparent OOF event is still free.
+  ical::Component cal =
+      Cal(Event("leave",
+                "DTSTART;VALUE=DATE:20250303\r\nDTEND;VALUE=DATE:20250305\r\nTRANSP:OPAQUE\r\n"
+                "X-MICROSOFT-CDO-BUSYSTATUS:OOF\r\n") +
+          Event("oof",
+                "DTSTART:20250306T120000Z\r\nDTEND:20250306T170000Z\r\n"
+                "STATUS:TENTATIVE\r\nX-MICROSOFT-CDO-BUSYSTATUS:oof\r\n") +
+          Event("free",
+                "DTSTART:20250307T090000Z\r\nDTEND:20250307T100000Z\r\n"
+                "TRANSP:TRANSPARENT\r\nX-MICROSOFT-CDO-BUSYSTATUS:OOF\r\n"));
+  const std::vector<const ical::Component*> cals = {&cal};
+  EXPECT_EQ(Show(BusyPeriods(cals, W("20250301T000000", "20250310T000000"))),
+            (V{"20250303T000000Z/20250305T000000Z BUSY-UNAVAILABLE",
+               "20250306T120000Z/20250306T170000Z BUSY-UNAVAILABLE"}));
+}
+
 TEST(FreeBusyTest, CancelledOverrideFreesOneInstance) {
   ical::Component cal =
       Cal(Event("d", "DTSTART:20250301T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=3\r\n") +

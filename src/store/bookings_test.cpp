@@ -588,6 +588,254 @@ TEST_P(BookingsTest, RecurringEventBookingsFailOrSkipClashingInstances) {
   EXPECT_EQ(resources_->Book(alice_, req).status().code(), Code::kConflict);
 }
 
+// ---- bookings that follow their event (FollowEventBookings) ----
+
+class EventBookingsTest : public BookingsTest {
+ protected:
+  domain::Id Calendar() {
+    domain::CalendarChange c;
+    c.name = "Team";
+    c.timezone = "Europe/Berlin";
+    Result<domain::CalendarWithAccess> cal = calendars_->Create(alice_, c);
+    EXPECT_TRUE(cal.ok()) << DescribeStatus(cal.status());
+    return cal.ok() ? cal->calendar.id : 0;
+  }
+  domain::EventRef Event(domain::Id calendar, std::string_view start, std::string_view end,
+                         std::optional<std::string> rrule = std::nullopt) {
+    domain::EventChange ev;
+    ev.title = "Planning";
+    ev.start = domain::ParseApiTime(start).value();
+    ev.end = domain::ParseApiTime(end).value();
+    ev.timezone = "Europe/Berlin";
+    if (rrule) ev.rrule = rrule;
+    Result<domain::EventRef> e = events_->Create(alice_, calendar, ev);
+    EXPECT_TRUE(e.ok()) << DescribeStatus(e.status());
+    return e.ok() ? *e : domain::EventRef{};
+  }
+  std::vector<domain::Booking> BookEvent(domain::Id resource, domain::Id event) {
+    domain::BookingRequest req;
+    req.resource_id = resource;
+    req.event_id = event;
+    Result<domain::BookingCreated> made = resources_->Book(alice_, req);
+    EXPECT_TRUE(made.ok()) << DescribeStatus(made.status());
+    return made.ok() ? made->bookings : std::vector<domain::Booking>{};
+  }
+  domain::Booking Get(domain::Id booking) {
+    Result<domain::BookingView> v = resources_->GetBooking(root_, booking);
+    EXPECT_TRUE(v.ok()) << DescribeStatus(v.status());
+    return v.ok() ? v->booking : domain::Booking{};
+  }
+  std::vector<std::string> Actions(domain::Id booking) {
+    Result<domain::BookingView> v = resources_->GetBooking(root_, booking);
+    std::vector<std::string> out;
+    if (v.ok()) {
+      for (const domain::BookingHistoryEntry& e : v->history) out.push_back(e.action);
+    }
+    return out;
+  }
+  Result<domain::EditOutcome> Move(domain::Id event, domain::EditScope scope,
+                                   std::optional<std::string_view> rid, std::string_view start,
+                                   std::string_view end) {
+    domain::EventChange c;
+    c.start = domain::ParseApiTime(start).value();
+    c.end = domain::ParseApiTime(end).value();
+    std::optional<domain::ApiTime> r;
+    if (rid) r = domain::ParseApiTime(*rid).value();
+    return events_->Update(alice_, event, scope, r, c, std::nullopt);
+  }
+  // The start of the resource calendar's object for `booking`, from its ICS.
+  std::string CalendarStart(const domain::Resource& r, domain::Id booking) {
+    std::string out;
+    Status s = store_->Read([&](domain::StoreTx& tx) -> Status {
+      Result<domain::CalendarObject> o =
+          tx.GetObjectByName(r.org_id, r.calendar_id, fmt::format("booking-{}.ics", booking));
+      if (!o.ok()) return o.error().code == Code::kNotFound ? OkStatus() : o.status();
+      const std::size_t at = o->ics.find("DTSTART:");
+      out = o->ics.substr(at + 8, 16);
+      return OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << DescribeStatus(s);
+    return out;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Drivers, EventBookingsTest,
+                         testing::Values(Dialect::kSqlite, Dialect::kPostgres), DialectName);
+
+TEST_P(EventBookingsTest, MovingAnEventMovesItsBookingUnderTheConflictRule) {
+  const domain::Id cal = Calendar();
+  domain::ResourceChange rc;
+  rc.buffer_after_min = 15;
+  domain::Resource room = Room(rc);
+  domain::EventRef ev = Event(cal, "2025-02-03T10:00:00+01:00", "2025-02-03T11:00:00+01:00");
+  std::vector<domain::Booking> made = BookEvent(room.id, ev.id);
+  ASSERT_EQ(made.size(), 1u);
+  const domain::Id id = made[0].id;
+  EXPECT_EQ(made[0].recurrence_id, "");
+  // Resize and move: the booking follows, with its buffer.
+  ASSERT_OK(Move(ev.id, domain::EditScope::kAll, std::nullopt, "2025-02-03T14:00:00+01:00",
+                 "2025-02-03T15:30:00+01:00"));
+  domain::Booking b = Get(id);
+  EXPECT_EQ(b.start, At("2025-02-03T13:00:00Z"));
+  EXPECT_EQ(b.end, At("2025-02-03T14:30:00Z"));
+  EXPECT_EQ(b.block_end, At("2025-02-03T14:45:00Z"));
+  EXPECT_EQ(b.status, BookingStatus::kApproved);
+  EXPECT_TRUE(b.blocking);
+  EXPECT_EQ(Actions(id), (std::vector<std::string>{"requested", "approved", "moved"}));
+  EXPECT_EQ(CalendarStart(room, id), "20250203T130000Z");
+  // Bob holds 16:00-17:00 (15:00Z-16:00Z): moving onto it (or its buffer) is
+  // a conflict naming his booking, and neither the event nor the booking changes.
+  Result<domain::BookingCreated> bob =
+      Book(bob_, room.id, "2025-02-03T15:00:00Z", "2025-02-03T16:00:00Z", "Bob's");
+  ASSERT_OK(bob);
+  Result<domain::EditOutcome> clash =
+      Move(ev.id, domain::EditScope::kAll, std::nullopt, "2025-02-03T15:00:00+01:00",
+           "2025-02-03T16:00:00+01:00");  // ends 15:00Z + 15 min buffer > Bob's start
+  ASSERT_EQ(clash.status().code(), Code::kConflict);
+  EXPECT_THAT(clash.error().message, HasSubstr(room.name));
+  EXPECT_THAT(clash.error().message,
+              HasSubstr(fmt::format("booking {} (busy)", bob->bookings[0].id)));
+  Result<domain::EventDetails> kept = events_->Get(alice_, ev.id);
+  ASSERT_OK(kept);
+  EXPECT_EQ(kept->master.start, "2025-02-03T14:00:00+01:00");
+  EXPECT_EQ(Get(id).start, At("2025-02-03T13:00:00Z"));
+  EXPECT_EQ(OverlapsInDatabase(), 0);
+  // A change that leaves the times alone leaves the booking alone.
+  domain::EventChange title;
+  title.title = "Renamed";
+  ASSERT_OK(events_->Update(alice_, ev.id, domain::EditScope::kAll, std::nullopt, title,
+                            std::nullopt));
+  EXPECT_EQ(Actions(id).size(), 3u);
+  // Deleting the event releases the booking and frees its slot.
+  ASSERT_OK(events_->Delete(alice_, ev.id, domain::EditScope::kAll, std::nullopt, std::nullopt));
+  EXPECT_EQ(Get(id).status, BookingStatus::kCancelled);
+  EXPECT_FALSE(Get(id).blocking);
+  EXPECT_EQ(Actions(id).back(), "released");
+  EXPECT_EQ(CalendarStart(room, id), "");
+  ASSERT_OK(Book(bob_, room.id, "2025-02-03T13:00:00Z", "2025-02-03T14:00:00Z"));
+}
+
+TEST_P(EventBookingsTest, SeriesEditsCarryEachInstancesBookingAcrossDst) {
+  const domain::Id cal = Calendar();
+  domain::Resource room = Room();
+  // Mondays 09:00 Berlin, five weeks across the switch to CEST on March 30.
+  domain::EventRef ev = Event(cal, "2025-03-17T09:00:00+01:00", "2025-03-17T10:00:00+01:00",
+                              "FREQ=WEEKLY;COUNT=5");
+  std::vector<domain::Booking> made = BookEvent(room.id, ev.id);
+  ASSERT_EQ(made.size(), 5u);
+  EXPECT_EQ(made[3].start, At("2025-04-07T07:00:00Z"));  // 09:00 CEST
+  // This occurrence: the second Monday moves to the afternoon; only its booking moves.
+  ASSERT_OK(Move(ev.id, domain::EditScope::kThis, "2025-03-24T09:00:00+01:00",
+                 "2025-03-24T15:00:00+01:00", "2025-03-24T16:00:00+01:00"));
+  EXPECT_EQ(Get(made[1].id).start, At("2025-03-24T14:00:00Z"));
+  EXPECT_EQ(Get(made[1].id).recurrence_id, made[1].recurrence_id);
+  for (int i : {0, 2, 3, 4}) EXPECT_EQ(Get(made[i].id).start, made[i].start) << i;
+  // The moved occurrence moves again: found by its RECURRENCE-ID, not its time.
+  ASSERT_OK(Move(ev.id, domain::EditScope::kThis, "2025-03-24T09:00:00+01:00",
+                 "2025-03-24T16:00:00+01:00", "2025-03-24T17:00:00+01:00"));
+  EXPECT_EQ(Get(made[1].id).start, At("2025-03-24T15:00:00Z"));
+  // Deleting one occurrence releases its booking alone.
+  ASSERT_OK(events_->Delete(alice_, ev.id, domain::EditScope::kThis,
+                            domain::ParseApiTime("2025-03-31T09:00:00+02:00").value(),
+                            std::nullopt));
+  EXPECT_EQ(Get(made[2].id).status, BookingStatus::kCancelled);
+  EXPECT_EQ(Actions(made[2].id).back(), "released");
+  // This and following from April 7: 11:00 local from then on. The split-off
+  // series takes over the bookings of April 7 and 14, at 11:00 CEST.
+  Result<domain::EditOutcome> split =
+      Move(ev.id, domain::EditScope::kFollowing, "2025-04-07T09:00:00+02:00",
+           "2025-04-07T11:00:00+02:00", "2025-04-07T12:00:00+02:00");
+  ASSERT_OK(split);
+  ASSERT_TRUE(split->created.has_value());
+  for (int i : {3, 4}) {
+    domain::Booking b = Get(made[i].id);
+    EXPECT_EQ(b.event_id, split->created->id) << i;
+    EXPECT_EQ(b.status, BookingStatus::kApproved) << i;
+    EXPECT_EQ(b.start, made[i].start + 2 * 3600) << i;
+  }
+  EXPECT_EQ(Get(made[0].id).event_id, ev.id);
+  EXPECT_EQ(Get(made[0].id).start, made[0].start);
+  // The new series moves as a whole: its bookings follow it, not the old one.
+  ASSERT_OK(Move(split->created->id, domain::EditScope::kAll, std::nullopt,
+                 "2025-04-07T13:00:00+02:00", "2025-04-07T14:00:00+02:00"));
+  EXPECT_EQ(Get(made[4].id).start, At("2025-04-14T11:00:00Z"));
+  EXPECT_EQ(OverlapsInDatabase(), 0);
+}
+
+TEST_P(EventBookingsTest, AMovedBookingNeedsApprovalAgainAndCalendarDeletionReleases) {
+  const domain::Id cal = Calendar();
+  domain::ResourceChange rc;
+  rc.requires_approval = true;
+  domain::Resource van = Room(rc);
+  domain::EventRef ev = Event(cal, "2025-02-10T10:00:00+01:00", "2025-02-10T11:00:00+01:00");
+  std::vector<domain::Booking> made = BookEvent(van.id, ev.id);
+  ASSERT_EQ(made.size(), 1u);
+  ASSERT_OK(resources_->Approve(boss_, made[0].id, {}));
+  ASSERT_OK(Move(ev.id, domain::EditScope::kAll, std::nullopt, "2025-02-11T10:00:00+01:00",
+                 "2025-02-11T11:00:00+01:00"));
+  domain::Booking b = Get(made[0].id);
+  EXPECT_EQ(b.status, BookingStatus::kPending);
+  EXPECT_TRUE(b.blocking);  // pending blocks by default
+  EXPECT_EQ(b.start, At("2025-02-11T09:00:00Z"));
+  Result<domain::BookingView> view = resources_->GetBooking(root_, made[0].id);
+  ASSERT_OK(view);
+  EXPECT_THAT(view->history.back().comment, HasSubstr("needs approval again"));
+  // Deleting the calendar releases what its events booked.
+  ASSERT_OK(calendars_->Delete(alice_, cal));
+  EXPECT_EQ(Get(made[0].id).status, BookingStatus::kCancelled);
+  EXPECT_FALSE(Get(made[0].id).blocking);
+}
+
+TEST_P(BookingsTest, CheckInWindowAndAutoReleaseOfUnclaimedBookings) {
+  domain::ResourceChange rc;
+  rc.auto_release_min = 10;
+  domain::Resource room = Room(rc);
+  domain::Resource plain = Room();
+  Result<domain::BookingCreated> a =
+      Book(alice_, room.id, "2025-01-02T09:00:00Z", "2025-01-02T10:00:00Z", "Claimed");
+  Result<domain::BookingCreated> b =
+      Book(bob_, room.id, "2025-01-02T11:00:00Z", "2025-01-02T12:00:00Z", "Unclaimed");
+  Result<domain::BookingCreated> c =
+      Book(bob_, plain.id, "2025-01-02T11:00:00Z", "2025-01-02T12:00:00Z", "No rule");
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  ASSERT_OK(c);
+  const domain::Id claimed = a->bookings[0].id, unclaimed = b->bookings[0].id;
+  // Too early, someone else's, then in the window.
+  clock_.SetNow(At("2025-01-02T08:40:00Z"));
+  Result<domain::Booking> early = resources_->CheckIn(alice_, claimed);
+  EXPECT_EQ(early.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(early.error().message, HasSubstr("2025-01-02T08:45:00Z"));
+  clock_.SetNow(At("2025-01-02T08:50:00Z"));
+  EXPECT_EQ(resources_->CheckIn(bob_, claimed).status().code(), Code::kPermissionDenied);
+  ASSERT_OK(resources_->CheckIn(alice_, claimed));
+  EXPECT_EQ(resources_->CheckIn(alice_, claimed).status().code(), Code::kFailedPrecondition);
+  // Ten minutes after each start: only the unclaimed booking with the rule goes.
+  clock_.SetNow(At("2025-01-02T09:30:00Z"));
+  ASSERT_OK(resources_->ReleaseUnclaimed());
+  EXPECT_EQ(StatusOf(claimed), BookingStatus::kApproved);
+  EXPECT_EQ(StatusOf(unclaimed), BookingStatus::kApproved);  // not started yet
+  clock_.SetNow(At("2025-01-02T11:09:59Z"));
+  Result<int> none = resources_->ReleaseUnclaimed();
+  ASSERT_OK(none);
+  EXPECT_EQ(*none, 0);
+  clock_.SetNow(At("2025-01-02T11:10:00Z"));
+  Result<int> one = resources_->ReleaseUnclaimed();
+  ASSERT_OK(one);
+  EXPECT_EQ(*one, 1);
+  EXPECT_EQ(StatusOf(unclaimed), BookingStatus::kCancelled);
+  EXPECT_EQ(StatusOf(c->bookings[0].id), BookingStatus::kApproved);
+  Result<domain::BookingView> v = resources_->GetBooking(root_, unclaimed);
+  ASSERT_OK(v);
+  EXPECT_EQ(v->history.back().action, "auto-released");
+  EXPECT_FALSE(v->booking.blocking);
+  // The slot is free again at once.
+  ASSERT_OK(Book(alice_, room.id, "2025-01-02T11:30:00Z", "2025-01-02T12:00:00Z"));
+  Result<int> again = resources_->ReleaseUnclaimed();
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, 0);  // a booking is released once
+}
+
 TEST_P(BookingsTest, SearchAndAvailability) {
   domain::ResourceChange c;
   c.location = "Building B, floor 2";

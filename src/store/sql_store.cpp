@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -263,6 +265,114 @@ std::string SchemaV3For(Dialect d) {
 
 // ---- end of resources and bookings (schema) ----
 
+// ---- staff leave (Migration 4; issue #5) ----
+// Users get a manager and a team; leave types (the four built-ins seeded
+// for every existing organisation; AccountService seeds new ones), leave
+// requests with history, the organisation's staff leave calendar, and the
+// outbox of decisions for the notifications to come. A request covers the
+// half-day slots [start_slot, end_slot) (2 per day); `active` marks pending
+// and approved requests, which may not overlap for one user: on PostgreSQL
+// an exclusion constraint backs the check the service makes under the
+// user's row lock.
+constexpr const char* kSchemaV4 = R"SQL(
+ALTER TABLE users ADD COLUMN manager_id BIGINT REFERENCES users (id) ON DELETE SET NULL;
+ALTER TABLE users ADD COLUMN team TEXT NOT NULL DEFAULT '';
+CREATE INDEX users_manager_idx ON users (org_id, manager_id);
+CREATE TABLE leave_types (
+  id {ID},
+  org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  name TEXT NOT NULL,
+  color TEXT NOT NULL,
+  builtin BIGINT NOT NULL,
+  counts_against_allowance BIGINT NOT NULL,
+  allowance_half_days BIGINT NOT NULL,
+  carry_over_cap_half_days BIGINT NOT NULL,
+  requires_approval BIGINT NOT NULL,
+  approver_roles TEXT NOT NULL,
+  active BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX leave_types_org_key ON leave_types (org_id, key);
+INSERT INTO leave_types (org_id, key, name, color, builtin, counts_against_allowance, allowance_half_days, carry_over_cap_half_days, requires_approval, approver_roles, active, created_at, updated_at) SELECT id, 'vacation', 'Vacation', '#10b981', 1, 1, 40, 10, 1, '', 1, created_at, created_at FROM organisations;
+INSERT INTO leave_types (org_id, key, name, color, builtin, counts_against_allowance, allowance_half_days, carry_over_cap_half_days, requires_approval, approver_roles, active, created_at, updated_at) SELECT id, 'sick', 'Sick leave', '#f97316', 1, 0, 0, 0, 0, '', 1, created_at, created_at FROM organisations;
+INSERT INTO leave_types (org_id, key, name, color, builtin, counts_against_allowance, allowance_half_days, carry_over_cap_half_days, requires_approval, approver_roles, active, created_at, updated_at) SELECT id, 'emergency', 'Emergency leave', '#ef4444', 1, 1, 6, 0, 1, '', 1, created_at, created_at FROM organisations;
+INSERT INTO leave_types (org_id, key, name, color, builtin, counts_against_allowance, allowance_half_days, carry_over_cap_half_days, requires_approval, approver_roles, active, created_at, updated_at) SELECT id, 'official_business', 'Official business', '#6366f1', 1, 0, 0, 0, 1, '', 1, created_at, created_at FROM organisations;
+CREATE TABLE leave_requests (
+  id {ID},
+  org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  type_id BIGINT NOT NULL REFERENCES leave_types (id) ON DELETE CASCADE,
+  created_by BIGINT NOT NULL,
+  start_date BIGINT NOT NULL,
+  end_date BIGINT NOT NULL,
+  half_day TEXT NOT NULL CONSTRAINT leave_requests_half_day_check CHECK (half_day IN ('', 'am', 'pm')),
+  first_day_half BIGINT NOT NULL,
+  last_day_half BIGINT NOT NULL,
+  start_slot BIGINT NOT NULL,
+  end_slot BIGINT NOT NULL,
+  half_days BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  attachment TEXT NOT NULL,
+  status TEXT NOT NULL CONSTRAINT leave_requests_status_check CHECK (status IN ('pending', 'approved', 'rejected', 'cancelled')),
+  active BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  CONSTRAINT leave_requests_span_check CHECK (start_date <= end_date AND start_slot < end_slot)
+);
+CREATE INDEX leave_requests_user_idx ON leave_requests (org_id, user_id, start_slot);
+CREATE INDEX leave_requests_status_idx ON leave_requests (org_id, status);
+CREATE INDEX leave_requests_slot_idx ON leave_requests (org_id, start_slot);
+CREATE TABLE leave_history (
+  id {ID},
+  org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+  request_id BIGINT NOT NULL REFERENCES leave_requests (id) ON DELETE CASCADE,
+  actor_id BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  at BIGINT NOT NULL
+);
+CREATE INDEX leave_history_request_idx ON leave_history (request_id);
+CREATE TABLE leave_settings (
+  org_id BIGINT PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,
+  calendar_id BIGINT REFERENCES calendars (id) ON DELETE SET NULL
+);
+CREATE TABLE notification_events (
+  id {ID},
+  org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  item_id BIGINT NOT NULL,
+  recipient_id BIGINT,
+  actor_id BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  comment TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX notification_events_org_idx ON notification_events (org_id, id);
+CREATE INDEX notification_events_undelivered_idx ON notification_events (delivered_at, id);
+)SQL";
+
+// PostgreSQL's backstop of the no-overlap rule (btree_gist: migration 3).
+constexpr const char* kSchemaV4Postgres = R"SQL(
+ALTER TABLE leave_requests ADD COLUMN slots int8range GENERATED ALWAYS AS (int8range(start_slot, end_slot)) STORED;
+ALTER TABLE leave_requests ADD CONSTRAINT leave_requests_no_overlap EXCLUDE USING gist (user_id WITH =, slots WITH &&) WHERE (active = 1);
+)SQL";
+
+std::string SchemaV4For(Dialect d) {
+  std::string sql = kSchemaV4;
+  const std::string id = d == Dialect::kSqlite
+                             ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                             : "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+  for (std::size_t pos; (pos = sql.find("{ID}")) != std::string::npos;) sql.replace(pos, 4, id);
+  if (d == Dialect::kPostgres) sql += kSchemaV4Postgres;
+  return sql;
+}
+
+// ---- end of staff leave (schema) ----
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       Migration{1, "accounts, calendars, objects", SchemaFor(Dialect::kSqlite),
@@ -270,6 +380,8 @@ const std::vector<Migration>& AllMigrations() {
       Migration{2, "CalDAV names, sync tombstones, component sets", kSchemaV2, kSchemaV2},
       Migration{3, "resources, bookings, booking history", SchemaV3For(Dialect::kSqlite),
                 SchemaV3For(Dialect::kPostgres)},
+      Migration{4, "managers and teams, leave types and requests, notification outbox",
+                SchemaV4For(Dialect::kSqlite), SchemaV4For(Dialect::kPostgres)},
   };
   return kMigrations;
 }
@@ -288,7 +400,7 @@ constexpr const char* kOrgCols = "id, slug, name, created_at";
 
 constexpr const char* kUserCols =
     "id, org_id, username, email, display_name, role, timezone, password_hash, disabled, "
-    "created_at";
+    "created_at, manager_id, team";
 template <typename R>
 User UserFromRow(const R& r) {
   User u;
@@ -302,6 +414,8 @@ User UserFromRow(const R& r) {
   u.password_hash = r.TextCopy(7);
   u.disabled = r.Bool(8);
   u.created_at = At(r.Int(9));
+  u.manager_id = r.OptInt(10);
+  u.team = r.TextCopy(11);
   return u;
 }
 
@@ -571,6 +685,11 @@ constexpr const char* kBookingCols =
     "id, org_id, resource_id, group_id, event_id, recurrence_id, title, notes, requester_id, "
     "status, start_at, end_at, block_start, block_end, blocking, checked_in_at, created_at, "
     "updated_at";
+// kBookingCols of the table aliased `b`.
+constexpr const char* kBookingColsB =
+    "b.id, b.org_id, b.resource_id, b.group_id, b.event_id, b.recurrence_id, b.title, b.notes, "
+    "b.requester_id, b.status, b.start_at, b.end_at, b.block_start, b.block_end, b.blocking, "
+    "b.checked_in_at, b.created_at, b.updated_at";
 template <typename R>
 domain::Booking BookingFromRow(const R& r) {
   domain::Booking b;
@@ -635,10 +754,10 @@ class SqlTx final : public domain::StoreTx {
   Result<Id> InsertUser(const User& u) override {
     return tx_.InsertReturningId(
         "INSERT INTO users (org_id, username, email, display_name, role, timezone, "
-        "password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-        "RETURNING id",
+        "password_hash, disabled, created_at, manager_id, team) VALUES ($1, $2, $3, $4, $5, $6, "
+        "$7, $8, $9, $10, $11) RETURNING id",
         {u.org_id, u.username, u.email, u.display_name, domain::RoleName(u.role), u.timezone,
-         u.password_hash, u.disabled ? 1 : 0, u.created_at.unix_seconds()});
+         u.password_hash, u.disabled ? 1 : 0, u.created_at.unix_seconds(), u.manager_id, u.team});
   }
   Result<User> GetUser(Id org_id, Id user_id) override {
     return One<User>(fmt::format("SELECT {} FROM users WHERE org_id = $1 AND id = $2", kUserCols),
@@ -655,10 +774,10 @@ class SqlTx final : public domain::StoreTx {
   Status UpdateUser(const User& u) override {
     return Affected(
         tx_.Exec("UPDATE users SET username = $3, email = $4, display_name = $5, "
-                 "role = $6, timezone = $7, password_hash = $8, disabled = $9 "
-                 "WHERE org_id = $1 AND id = $2",
+                 "role = $6, timezone = $7, password_hash = $8, disabled = $9, "
+                 "manager_id = $10, team = $11 WHERE org_id = $1 AND id = $2",
                  {u.org_id, u.id, u.username, u.email, u.display_name, domain::RoleName(u.role),
-                  u.timezone, u.password_hash, u.disabled ? 1 : 0}),
+                  u.timezone, u.password_hash, u.disabled ? 1 : 0, u.manager_id, u.team}),
         "user");
   }
 
@@ -1078,6 +1197,104 @@ class SqlTx final : public domain::StoreTx {
     return row ? row->Int(0) : 0;
   }
 
+  // ---- analytics (issue #5) ----
+  // PostgreSQL buckets and sums in the database: the bucket of a time is
+  // found by a CASE tree over the boundaries (log2 of their number
+  // comparisons a row) and only the groups cross the wire. SQLite
+  // aggregates by sorting every row into a temporary B-tree, which costs
+  // three times streaming the four columns in process and grouping here
+  // (200,000 bookings: about 350 ms against 130 ms), so it streams.
+  Result<std::vector<domain::BookingSpanGroup>> GroupBookingSpans(
+      const domain::BookingSpanQuery& q) override {
+    if (q.resource_ids.empty() || q.boundaries.size() < 2) {
+      return MakeError(Code::kInternal, "GroupBookingSpans: no resources or boundaries");
+    }
+    std::vector<SqlParam> params;
+    params.emplace_back(q.org_id);
+    params.emplace_back(q.boundaries.front());
+    params.emplace_back(q.boundaries.back());
+    const std::string key = q.by_requester ? "requester_id" : "resource_id";
+    if (tx_.dialect() == Dialect::kSqlite) {
+      const std::string ids = InList(q.resource_ids, params);
+      // "+org_id": not through an (org_id, ...) index, which would read
+      // every booking of the organisation, but by resource.
+      const std::string sql = fmt::format(
+          "SELECT {}, status, start_at, end_at FROM bookings WHERE +org_id = $1 AND "
+          "resource_id IN ({}) AND block_start < $3 AND start_at < $3 AND end_at > $2",
+          key, ids);
+      return GroupSpansHere(sql, params, q.boundaries);
+    }
+    const std::size_t first_boundary = params.size() + 1;  // $ number of boundaries[0]
+    for (std::int64_t b : q.boundaries) params.emplace_back(b);
+    const std::string ids = InList(q.resource_ids, params);
+    const std::string sql = fmt::format(
+        "SELECT k, status, sb, eb, COUNT(*), CAST(SUM(start_at) AS BIGINT), "
+        "CAST(SUM(end_at) AS BIGINT) FROM (SELECT {} AS k, "
+        "status, start_at, end_at, {} AS sb, {} AS eb FROM bookings WHERE org_id = $1 AND "
+        "resource_id IN ({}) AND block_start < $3 AND start_at < $3 AND end_at > $2) q "
+        "GROUP BY k, status, sb, eb",
+        key, BucketCase("start_at", first_boundary, 0, q.boundaries.size()),
+        BucketCase("(end_at - 1)", first_boundary, 0, q.boundaries.size()), ids);
+    std::vector<domain::BookingSpanGroup> out;
+    ALMANAC_RETURN_IF_ERROR(tx_.ForEach(sql, params, [&](const RowView& r) -> Status {
+      domain::BookingSpanGroup g;
+      g.key = r.Int(0);
+      g.status =
+          domain::BookingStatusFromName(r.Text(1)).value_or(domain::BookingStatus::kCancelled);
+      g.first_bucket = static_cast<int>(r.Int(2));
+      g.last_bucket = static_cast<int>(r.Int(3));
+      g.count = r.Int(4);
+      g.sum_start = r.Int(5);
+      g.sum_end = r.Int(6);
+      out.push_back(g);
+      return OkStatus();
+    }));
+    return out;
+  }
+  // SQL for the bucket index of `expr`, knowing that boundaries[lo - 1] <=
+  // expr < boundaries[hi] (the ends being -inf and +inf): the number of
+  // boundaries <= expr, minus one. Boundary i is parameter $(first + i).
+  static std::string BucketCase(const std::string& expr, std::size_t first, std::size_t lo,
+                                std::size_t hi) {
+    if (lo == hi) return std::to_string(static_cast<std::int64_t>(lo) - 1);
+    const std::size_t mid = lo + (hi - lo) / 2;
+    return fmt::format("CASE WHEN {} < ${} THEN {} ELSE {} END", expr, first + mid,
+                       BucketCase(expr, first, lo, mid), BucketCase(expr, first, mid + 1, hi));
+  }
+  // The groups of GroupBookingSpans from rows (key, status, start, end).
+  Result<std::vector<domain::BookingSpanGroup>> GroupSpansHere(
+      const std::string& sql, const std::vector<SqlParam>& params,
+      const std::vector<std::int64_t>& boundaries) {
+    auto bucket = [&](std::int64_t t) {
+      return static_cast<int>(std::upper_bound(boundaries.begin(), boundaries.end(), t) -
+                              boundaries.begin()) - 1;
+    };
+    std::map<std::tuple<Id, int, int, int>, domain::BookingSpanGroup> groups;
+    ALMANAC_RETURN_IF_ERROR(tx_.ForEach(sql, params, [&](const RowView& r) -> Status {
+      const domain::BookingStatus status =
+          domain::BookingStatusFromName(r.Text(1)).value_or(domain::BookingStatus::kCancelled);
+      const std::int64_t start = r.Int(2);
+      const std::int64_t end = r.Int(3);
+      const int first = bucket(start);
+      const int last = bucket(end - 1);
+      domain::BookingSpanGroup& g =
+          groups[{r.Int(0), static_cast<int>(status), first, last}];
+      g.key = r.Int(0);
+      g.status = status;
+      g.first_bucket = first;
+      g.last_bucket = last;
+      ++g.count;
+      g.sum_start += start;
+      g.sum_end += end;
+      return OkStatus();
+    }));
+    std::vector<domain::BookingSpanGroup> out;
+    out.reserve(groups.size());
+    for (auto& [k, g] : groups) out.push_back(g);
+    return out;
+  }
+  // ---- end of analytics ----
+
   // ---- resources and bookings (issue #5) ----
   Result<Id> InsertResource(const domain::Resource& x) override {
     ALMANAC_ASSIGN_OR_RETURN(
@@ -1198,6 +1415,47 @@ class SqlTx final : public domain::StoreTx {
                     kBookingCols, blocking_only ? " AND blocking = 1" : ""),
         {org_id, resource_id, from, to}, [](const Row& r) { return BookingFromRow(r); });
   }
+  Status UpdateBooking(const domain::Booking& b) override {
+    return Affected(
+        tx_.Exec("UPDATE bookings SET group_id = $3, event_id = $4, recurrence_id = $5, "
+                 "title = $6, notes = $7, status = $8, start_at = $9, end_at = $10, "
+                 "block_start = $11, block_end = $12, blocking = $13, checked_in_at = $14, "
+                 "updated_at = $15 WHERE org_id = $1 AND id = $2",
+                 {b.org_id, b.id, b.group_id, b.event_id, b.recurrence_id, b.title, b.notes,
+                  domain::BookingStatusName(b.status), b.start.unix_seconds(),
+                  b.end.unix_seconds(), b.block_start.unix_seconds(), b.block_end.unix_seconds(),
+                  b.blocking ? 1 : 0,
+                  b.checked_in_at ? SqlParam(b.checked_in_at->unix_seconds()) : SqlParam(Null{}),
+                  b.updated_at.unix_seconds()}),
+        "booking");
+  }
+  Result<std::vector<domain::Booking>> ListEventBookings(Id org_id, Id event_id) override {
+    return Many<domain::Booking>(
+        fmt::format("SELECT {} FROM bookings WHERE org_id = $1 AND event_id = $2 AND status IN "
+                    "('pending', 'approved') ORDER BY start_at, id",
+                    kBookingCols),
+        {org_id, event_id}, [](const Row& r) { return BookingFromRow(r); });
+  }
+  Result<std::vector<domain::Booking>> ListCalendarEventBookings(Id org_id,
+                                                                 Id calendar_id) override {
+    return Many<domain::Booking>(
+        fmt::format("SELECT {} FROM bookings b JOIN objects o ON o.id = b.event_id WHERE "
+                    "b.org_id = $1 AND o.org_id = $1 AND o.calendar_id = $2 AND b.status IN "
+                    "('pending', 'approved') ORDER BY b.start_at, b.id",
+                    kBookingColsB),
+        {org_id, calendar_id}, [](const Row& r) { return BookingFromRow(r); });
+  }
+  Result<std::vector<domain::Booking>> ListUnclaimedBookings(std::int64_t now,
+                                                             int limit) override {
+    return Many<domain::Booking>(
+        fmt::format("SELECT {} FROM bookings b WHERE b.status = 'approved' AND "
+                    "b.checked_in_at IS NULL AND b.end_at > $1 AND b.start_at <= $1 AND "
+                    "EXISTS (SELECT 1 FROM resources r WHERE r.id = b.resource_id AND "
+                    "r.auto_release_min > 0 AND b.start_at + r.auto_release_min * 60 <= $1) "
+                    "ORDER BY b.id LIMIT $2",
+                    kBookingColsB),
+        {now, limit}, [](const Row& r) { return BookingFromRow(r); });
+  }
   Result<std::vector<domain::Booking>> ListBookingsWithStatus(Id org_id,
                                                               domain::BookingStatus st) override {
     return Many<domain::Booking>(
@@ -1238,6 +1496,234 @@ class SqlTx final : public domain::StoreTx {
           return e;
         });
   }
+
+  // ---- leave (issue #5; leave.h) ----
+  Result<User> GetUserForUpdate(Id org_id, Id user_id) override {
+    return One<User>(fmt::format("SELECT {} FROM users WHERE org_id = $1 AND id = $2{}", kUserCols,
+                                 tx_.dialect() == Dialect::kPostgres ? " FOR UPDATE" : ""),
+                     {org_id, user_id}, "user", [](const Row& r) { return UserFromRow(r); });
+  }
+  Result<Id> InsertLeaveType(const domain::LeaveType& t) override {
+    return tx_.InsertReturningId(
+        "INSERT INTO leave_types (org_id, key, name, color, builtin, counts_against_allowance, "
+        "allowance_half_days, carry_over_cap_half_days, requires_approval, approver_roles, "
+        "active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+        "$12, $13) RETURNING id",
+        {t.org_id, t.key, t.name, t.color, t.builtin ? 1 : 0, t.counts_against_allowance ? 1 : 0,
+         t.allowance_half_days, t.carry_over_cap_half_days, t.requires_approval ? 1 : 0,
+         JoinRoles(t.approver_roles), t.active ? 1 : 0, t.created_at.unix_seconds(),
+         t.updated_at.unix_seconds()});
+  }
+  Result<domain::LeaveType> GetLeaveType(Id org_id, Id type_id) override {
+    return One<domain::LeaveType>(
+        fmt::format("SELECT {} FROM leave_types WHERE org_id = $1 AND id = $2", kLeaveTypeCols),
+        {org_id, type_id}, "leave type", [](const Row& r) { return LeaveTypeFromRow(r); });
+  }
+  Result<std::vector<domain::LeaveType>> ListLeaveTypes(Id org_id) override {
+    return Many<domain::LeaveType>(
+        fmt::format("SELECT {} FROM leave_types WHERE org_id = $1 ORDER BY id", kLeaveTypeCols),
+        {org_id}, [](const Row& r) { return LeaveTypeFromRow(r); });
+  }
+  Status UpdateLeaveType(const domain::LeaveType& t) override {
+    return Affected(
+        tx_.Exec("UPDATE leave_types SET key = $3, name = $4, color = $5, "
+                 "counts_against_allowance = $6, allowance_half_days = $7, "
+                 "carry_over_cap_half_days = $8, requires_approval = $9, approver_roles = $10, "
+                 "active = $11, updated_at = $12 WHERE org_id = $1 AND id = $2",
+                 {t.org_id, t.id, t.key, t.name, t.color, t.counts_against_allowance ? 1 : 0,
+                  t.allowance_half_days, t.carry_over_cap_half_days, t.requires_approval ? 1 : 0,
+                  JoinRoles(t.approver_roles), t.active ? 1 : 0, t.updated_at.unix_seconds()}),
+        "leave type");
+  }
+  Result<Id> InsertLeaveRequest(const domain::LeaveRequest& q) override {
+    return tx_.InsertReturningId(
+        "INSERT INTO leave_requests (org_id, user_id, type_id, created_by, start_date, end_date, "
+        "half_day, first_day_half, last_day_half, start_slot, end_slot, half_days, reason, "
+        "attachment, status, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+        {q.org_id, q.user_id, q.type_id, q.created_by, q.start_date.days(), q.end_date.days(),
+         HalfDayText(q.half_day), q.first_day_half ? 1 : 0, q.last_day_half ? 1 : 0, q.start_slot,
+         q.end_slot, q.half_days, q.reason, q.attachment, domain::LeaveStatusName(q.status),
+         LeaveActive(q.status) ? 1 : 0, q.created_at.unix_seconds(), q.updated_at.unix_seconds()});
+  }
+  Result<domain::LeaveRequest> GetLeaveRequest(Id org_id, Id request_id) override {
+    return One<domain::LeaveRequest>(
+        fmt::format("SELECT {} FROM leave_requests WHERE org_id = $1 AND id = $2",
+                    kLeaveRequestCols),
+        {org_id, request_id}, "leave request", [](const Row& r) { return LeaveRequestFromRow(r); });
+  }
+  Status UpdateLeaveStatus(const domain::LeaveRequest& q) override {
+    return Affected(tx_.Exec("UPDATE leave_requests SET status = $3, active = $4, updated_at = $5 "
+                             "WHERE org_id = $1 AND id = $2",
+                             {q.org_id, q.id, domain::LeaveStatusName(q.status),
+                              LeaveActive(q.status) ? 1 : 0, q.updated_at.unix_seconds()}),
+                    "leave request");
+  }
+  Result<std::vector<domain::LeaveRequest>> ListLeaveRequests(Id org_id,
+                                                              const LeaveQuery& q) override {
+    std::vector<SqlParam> params = {org_id};
+    std::string where = "org_id = $1";
+    if (q.user_id) {
+      params.emplace_back(*q.user_id);
+      where += fmt::format(" AND user_id = ${}", params.size());
+    }
+    if (q.type_id) {
+      params.emplace_back(*q.type_id);
+      where += fmt::format(" AND type_id = ${}", params.size());
+    }
+    std::vector<std::string> names;
+    for (domain::LeaveStatus st : q.statuses) names.emplace_back(domain::LeaveStatusName(st));
+    if (!names.empty()) where += fmt::format(" AND status IN ({})", InList(names, params));
+    if (q.to_slot) {
+      params.emplace_back(*q.to_slot);
+      where += fmt::format(" AND start_slot < ${}", params.size());
+    }
+    if (q.from_slot) {
+      params.emplace_back(*q.from_slot);
+      where += fmt::format(" AND end_slot > ${}", params.size());
+    }
+    return Many<domain::LeaveRequest>(
+        fmt::format("SELECT {} FROM leave_requests WHERE {} ORDER BY start_slot, id",
+                    kLeaveRequestCols, where),
+        params, [](const Row& r) { return LeaveRequestFromRow(r); });
+  }
+  Status InsertLeaveHistory(Id org_id, const domain::LeaveHistoryEntry& e) override {
+    return tx_
+        .Exec(
+            "INSERT INTO leave_history (org_id, request_id, actor_id, action, status, comment, "
+            "at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            {org_id, e.request_id, e.actor_id, e.action, domain::LeaveStatusName(e.status),
+             e.comment, e.at.unix_seconds()})
+        .status();
+  }
+  Result<std::vector<domain::LeaveHistoryEntry>> ListLeaveHistory(Id org_id,
+                                                                  Id request_id) override {
+    return Many<domain::LeaveHistoryEntry>(
+        "SELECT request_id, actor_id, action, status, comment, at FROM leave_history "
+        "WHERE org_id = $1 AND request_id = $2 ORDER BY id",
+        {org_id, request_id}, [](const Row& r) {
+          domain::LeaveHistoryEntry e;
+          e.request_id = r.Int(0);
+          e.actor_id = r.Int(1);
+          e.action = r.TextCopy(2);
+          e.status = domain::LeaveStatusFromName(r.Text(3)).value_or(domain::LeaveStatus::kPending);
+          e.comment = r.TextCopy(4);
+          e.at = At(r.Int(5));
+          return e;
+        });
+  }
+  Result<std::optional<Id>> GetLeaveCalendar(Id org_id) override {
+    ALMANAC_ASSIGN_OR_RETURN(
+        std::optional<Row> row,
+        tx_.QueryOne("SELECT calendar_id FROM leave_settings WHERE org_id = $1", {org_id}));
+    if (!row) return std::optional<Id>();
+    return row->OptInt(0);
+  }
+  Result<Id> SetLeaveCalendarIfUnset(Id org_id, Id calendar_id) override {
+    // A concurrent writer's row makes this one wait (PostgreSQL) and then
+    // change nothing; the read after it sees the winner.
+    ALMANAC_RETURN_IF_ERROR(
+        tx_.Exec("INSERT INTO leave_settings (org_id, calendar_id) VALUES ($1, $2) "
+                 "ON CONFLICT (org_id) DO UPDATE SET calendar_id = excluded.calendar_id "
+                 "WHERE leave_settings.calendar_id IS NULL",
+                 {org_id, calendar_id})
+            .status());
+    ALMANAC_ASSIGN_OR_RETURN(std::optional<Id> now, GetLeaveCalendar(org_id));
+    if (!now) return MakeError(Code::kInternal, "the staff leave calendar was not recorded");
+    return *now;
+  }
+  Result<Id> InsertNotificationEvent(const domain::NotificationEvent& e) override {
+    return tx_.InsertReturningId(
+        "INSERT INTO notification_events (org_id, kind, item_id, recipient_id, actor_id, action, "
+        "comment, at, delivered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        {e.org_id, e.kind, e.item_id, e.recipient_id, e.actor_id, e.action, e.comment,
+         e.at.unix_seconds(),
+         e.delivered_at ? SqlParam(e.delivered_at->unix_seconds()) : SqlParam(Null{})});
+  }
+  Result<std::vector<domain::NotificationEvent>> ListNotificationEvents(Id org_id, Id after_id,
+                                                                        int limit) override {
+    return Many<domain::NotificationEvent>(
+        "SELECT id, org_id, kind, item_id, recipient_id, actor_id, action, comment, at, "
+        "delivered_at FROM notification_events WHERE org_id = $1 AND id > $2 ORDER BY id "
+        "LIMIT $3",
+        {org_id, after_id, limit}, [](const Row& r) {
+          domain::NotificationEvent e;
+          e.id = r.Int(0);
+          e.org_id = r.Int(1);
+          e.kind = r.TextCopy(2);
+          e.item_id = r.Int(3);
+          e.recipient_id = r.OptInt(4);
+          e.actor_id = r.Int(5);
+          e.action = r.TextCopy(6);
+          e.comment = r.TextCopy(7);
+          e.at = At(r.Int(8));
+          if (auto v = r.OptInt(9)) e.delivered_at = At(*v);
+          return e;
+        });
+  }
+
+ private:
+  static constexpr const char* kLeaveTypeCols =
+      "id, org_id, key, name, color, builtin, counts_against_allowance, allowance_half_days, "
+      "carry_over_cap_half_days, requires_approval, approver_roles, active, created_at, "
+      "updated_at";
+  template <typename R>
+  static domain::LeaveType LeaveTypeFromRow(const R& r) {
+    domain::LeaveType t;
+    t.id = r.Int(0);
+    t.org_id = r.Int(1);
+    t.key = r.TextCopy(2);
+    t.name = r.TextCopy(3);
+    t.color = r.TextCopy(4);
+    t.builtin = r.Bool(5);
+    t.counts_against_allowance = r.Bool(6);
+    t.allowance_half_days = static_cast<int>(r.Int(7));
+    t.carry_over_cap_half_days = static_cast<int>(r.Int(8));
+    t.requires_approval = r.Bool(9);
+    t.approver_roles = SplitRoles(r.Text(10));
+    t.active = r.Bool(11);
+    t.created_at = At(r.Int(12));
+    t.updated_at = At(r.Int(13));
+    return t;
+  }
+  static constexpr const char* kLeaveRequestCols =
+      "id, org_id, user_id, type_id, created_by, start_date, end_date, half_day, first_day_half, "
+      "last_day_half, start_slot, end_slot, half_days, reason, attachment, status, created_at, "
+      "updated_at";
+  template <typename R>
+  static domain::LeaveRequest LeaveRequestFromRow(const R& r) {
+    domain::LeaveRequest q;
+    q.id = r.Int(0);
+    q.org_id = r.Int(1);
+    q.user_id = r.Int(2);
+    q.type_id = r.Int(3);
+    q.created_by = r.Int(4);
+    q.start_date = core::Date::FromDays(static_cast<std::int32_t>(r.Int(5)));
+    q.end_date = core::Date::FromDays(static_cast<std::int32_t>(r.Int(6)));
+    const std::string_view half = r.Text(7);
+    q.half_day = half == "am"   ? domain::HalfDay::kAm
+                 : half == "pm" ? domain::HalfDay::kPm
+                                : domain::HalfDay::kNone;
+    q.first_day_half = r.Bool(8);
+    q.last_day_half = r.Bool(9);
+    q.start_slot = r.Int(10);
+    q.end_slot = r.Int(11);
+    q.half_days = static_cast<int>(r.Int(12));
+    q.reason = r.TextCopy(13);
+    q.attachment = r.TextCopy(14);
+    q.status = domain::LeaveStatusFromName(r.Text(15)).value_or(domain::LeaveStatus::kCancelled);
+    q.created_at = At(r.Int(16));
+    q.updated_at = At(r.Int(17));
+    return q;
+  }
+  static const char* HalfDayText(domain::HalfDay h) {
+    return h == domain::HalfDay::kAm ? "am" : h == domain::HalfDay::kPm ? "pm" : "";
+  }
+  // Pending and approved requests hold their days.
+  static bool LeaveActive(domain::LeaveStatus st) {
+    return st == domain::LeaveStatus::kPending || st == domain::LeaveStatus::kApproved;
+  }
+  // ---- end of leave ----
 
  private:
   Result<domain::Resource> ReadResource(Id org_id, Id resource_id, bool lock) {

@@ -15,6 +15,7 @@ TESTED_PATHS = {
     "/api/v1/resources/{id}/bookings", "/api/v1/resources/{id}/availability",
     "/api/v1/bookings", "/api/v1/bookings/{id}", "/api/v1/bookings/{id}/approve",
     "/api/v1/bookings/{id}/reject", "/api/v1/bookings/{id}/cancel", "/api/v1/approvals",
+    "/api/v1/bookings/{id}/check-in",
 }
 
 
@@ -203,6 +204,49 @@ class BookingsTest(ServerTestCase):
                          ["2031-05-05T09:00:00Z", "2031-05-19T09:00:00Z", "2031-05-26T09:00:00Z"])
         self.assertEqual(len(body["skipped"]), 1)
         self.assertIsNotNone(body["group_id"])
+
+    def test_event_moves_carry_bookings_and_deletion_releases_them(self):
+        cal = self.new_calendar(self.alice, name="bk moves")
+        ev = self.new_event(cal, self.alice, title="Weekly", start="2031-06-02T09:00:00Z",
+                            end="2031-06-02T10:00:00Z", rrule="FREQ=WEEKLY;COUNT=3")
+        res = self.new_resource(buffer_after_min=15)
+        r = self.alice.post("/api/v1/bookings", {"resource_id": res["id"], "event_id": ev["id"]})
+        self.assertStatus(r, 201)
+        ids = [b["id"] for b in r.json()["bookings"]]
+        self.assertEqual(len(ids), 3)
+        # Bob holds 13:00-14:00 on the second Monday.
+        self.assertStatus(self.book(self.bob, res["id"], "2031-06-09T13:00:00Z",
+                                    "2031-06-09T14:00:00Z"), 201)
+        path = f"/api/v1/events/{ev['id']}"
+        # Moving that occurrence onto Bob's slot (its clean-up buffer) is a 409
+        # naming the room, and nothing changes.
+        r = self.alice.patch(path + "?scope=this&recurrence_id=2031-06-09T09:00:00Z",
+                             {"start": "2031-06-09T12:00:00Z", "end": "2031-06-09T12:50:00Z"})
+        self.assertProblem(r, 409, "CONFLICT", res["name"])
+        self.assertEqual(self.alice.get(f"/api/v1/bookings/{ids[1]}").json()["start"],
+                         "2031-06-09T09:00:00Z")
+        # An hour earlier fits: the booking follows, the others stay.
+        r = self.alice.patch(path + "?scope=this&recurrence_id=2031-06-09T09:00:00Z",
+                             {"start": "2031-06-09T11:00:00Z", "end": "2031-06-09T12:00:00Z"})
+        self.assertStatus(r, 200)
+        moved = self.alice.get(f"/api/v1/bookings/{ids[1]}").json()
+        self.assertEqual((moved["start"], moved["end"]), ("2031-06-09T11:00:00Z", "2031-06-09T12:00:00Z"))
+        self.assertEqual(moved["history"][-1]["action"], "moved")
+        self.assertEqual(self.alice.get(f"/api/v1/bookings/{ids[0]}").json()["start"],
+                         "2031-06-02T09:00:00Z")
+        listed = self.alice.get(f"/api/v1/resources/{res['id']}/bookings?" +
+                                query(**{"from": "2031-06-09T00:00:00Z", "to": "2031-06-10T00:00:00Z"}))
+        self.assertEqual(sorted(b["start"] for b in listed.json()["items"]),
+                         ["2031-06-09T11:00:00Z", "2031-06-09T13:00:00Z"])
+        # Check-in opens 15 minutes before the start: far too early now.
+        self.assertProblem(self.alice.post(f"/api/v1/bookings/{ids[0]}/check-in", {}), 412,
+                           "FAILED_PRECONDITION", "check-in is open from 2031-06-02T08:45:00Z")
+        self.assertStatus(self.bob.post(f"/api/v1/bookings/{ids[0]}/check-in", {}), 403)
+        # Deleting the series releases every booking it made.
+        self.assertStatus(self.alice.delete(path + "?scope=all"), 204)
+        for i in ids:
+            b = self.alice.get(f"/api/v1/bookings/{i}").json()
+            self.assertEqual((b["status"], b["history"][-1]["action"]), ("cancelled", "released"))
 
     def test_search(self):
         b12 = self.new_resource(name="srch B12", capacity=12, location="Building B, 2nd floor")

@@ -19,8 +19,15 @@ TESTED_PATHS = {
 # Resources and bookings are exercised in bookings_cases.py.
 from bookings_cases import TESTED_PATHS as _BOOKING_PATHS  # noqa: E402
 TESTED_PATHS |= _BOOKING_PATHS
+# Leave, the approvals inbox and user changes are exercised in leave_cases.py.
+from leave_cases import TESTED_PATHS as _LEAVE_PATHS  # noqa: E402
+TESTED_PATHS |= _LEAVE_PATHS
+# Resource analytics are exercised in analytics_cases.py.
+from analytics_cases import TESTED_PATHS as _ANALYTICS_PATHS  # noqa: E402
+TESTED_PATHS |= _ANALYTICS_PATHS
 
-USER_KEYS = {"id", "username", "email", "display_name", "role", "timezone", "disabled"}
+USER_KEYS = {"id", "username", "email", "display_name", "role", "timezone", "disabled",
+             "manager_id", "team"}
 CALENDAR_KEYS = {"id", "name", "color", "module", "module_color", "timezone", "description",
                  "owner", "access", "version", "created_at", "updated_at"}
 EVENT_KEYS = {"id", "uid", "calendar_id", "etag", "recurring", "busy_only", "created_at",
@@ -176,7 +183,8 @@ class AccountsTest(ServerTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.json(), {"id": 1, "username": "admin", "email": "admin@localhost",
                                     "display_name": "Administrator", "role": "admin",
-                                    "timezone": "UTC", "disabled": False})
+                                    "timezone": "UTC", "disabled": False, "manager_id": None,
+                                    "team": ""})
 
     def test_users_list_and_create_by_admin(self):
         r = self.admin.post("/api/v1/users", {"username": "acc-carol", "email": "carol@example.test",
@@ -189,7 +197,8 @@ class AccountsTest(ServerTestCase):
         self.assertEqual({k: carol[k] for k in USER_KEYS - {"id"}},
                          {"username": "acc-carol", "email": "carol@example.test",
                           "display_name": "Carol C.", "role": "manager",
-                          "timezone": "Europe/Berlin", "disabled": False})
+                          "timezone": "Europe/Berlin", "disabled": False, "manager_id": None,
+                          "team": ""})
         listed = self.admin.get("/api/v1/users")
         self.assertStatus(listed, 200)
         items = listed.json()["items"]
