@@ -475,9 +475,25 @@ Status Record(StoreTx& tx, const Booking& b, Id actor, std::string action, std::
   e.actor_id = actor;
   e.action = std::move(action);
   e.status = b.status;
-  e.comment = std::move(comment);
+  e.comment = comment;
   e.at = now;
-  return tx.InsertBookingHistory(b.org_id, e);
+  ALMANAC_RETURN_IF_ERROR(tx.InsertBookingHistory(b.org_id, e));
+  // The outbox: the requester hears of what others (or the system) did;
+  // the approvers of what the requester did. Not of steps nobody waits for:
+  // a request approved at once, a check-in.
+  const bool automatic = (e.action == "requested" && b.status != BookingStatus::kPending) ||
+                         (e.action == "approved" && actor == b.requester_id);
+  if (automatic || e.action == "checked-in") return OkStatus();
+  NotificationEvent n;
+  n.org_id = b.org_id;
+  n.kind = "booking";
+  n.item_id = b.id;
+  if (actor != b.requester_id) n.recipient_id = b.requester_id;
+  n.actor_id = actor;
+  n.action = e.action;
+  n.comment = std::move(comment);
+  n.at = now;
+  return tx.InsertNotificationEvent(n).status();
 }
 
 // One span a Book call wants: an instance of an event, or a standalone span.

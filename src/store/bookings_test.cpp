@@ -786,6 +786,38 @@ TEST_P(EventBookingsTest, AMovedBookingNeedsApprovalAgainAndCalendarDeletionRele
   EXPECT_FALSE(Get(made[0].id).blocking);
 }
 
+TEST_P(BookingsTest, DecisionsLeaveNotificationEventsForTheOtherSide) {
+  domain::ResourceChange rc;
+  rc.requires_approval = true;
+  domain::Resource van = Room(rc);
+  domain::Resource room = Room();
+  Result<domain::BookingCreated> asked =
+      Book(alice_, van.id, "2025-01-03T09:00:00Z", "2025-01-03T10:00:00Z");
+  ASSERT_OK(asked);
+  ASSERT_OK(Book(alice_, room.id, "2025-01-03T09:00:00Z", "2025-01-03T10:00:00Z"));  // none
+  const domain::Id id = asked->bookings[0].id;
+  ASSERT_OK(resources_->Approve(boss_, id, {"ok", true}));
+  ASSERT_OK(resources_->Cancel(alice_, id, "plans changed"));
+  std::vector<domain::NotificationEvent> events;
+  ASSERT_OK(store_->Read([&](domain::StoreTx& tx) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(events, tx.ListNotificationEvents(alice_.org_id, 0, 100));
+    return OkStatus();
+  }));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].action, "requested");  // to the approvers
+  EXPECT_FALSE(events[0].recipient_id.has_value());
+  EXPECT_EQ(events[1].action, "approved");  // to Alice, with the comment
+  EXPECT_EQ(events[1].recipient_id, alice_.user_id);
+  EXPECT_EQ(events[1].actor_id, boss_.user_id);
+  EXPECT_EQ(events[1].comment, "ok");
+  EXPECT_EQ(events[2].action, "cancelled");
+  EXPECT_FALSE(events[2].recipient_id.has_value());
+  for (const domain::NotificationEvent& e : events) {
+    EXPECT_EQ(e.kind, "booking");
+    EXPECT_EQ(e.item_id, id);
+  }
+}
+
 TEST_P(BookingsTest, CheckInWindowAndAutoReleaseOfUnclaimedBookings) {
   domain::ResourceChange rc;
   rc.auto_release_min = 10;
