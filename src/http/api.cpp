@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "core/crypto.h"
 #include "domain/event_fields.h"
 #include "domain/series_edit.h"
 #include "http/auth.h"
 #include "http/internal/json_writer.h"
+#include "http/internal/rest.h"
 #include "http/problem.h"
 #include "http/analytics_api.h"
 #include "http/leave_api.h"
@@ -22,141 +22,16 @@ using json = nlohmann::json;
 using domain::Id;
 using domain::Principal;
 
+Error Invalid(std::string message) { return internal::BadField(std::move(message)); }
 
-Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
-
-Response Fail(const Status& s) { return ProblemResponse(s.error()); }
-Response Fail(const Error& e) { return ProblemResponse(e); }
-
-Response JsonOk(const json& body, int status = 200) {
-  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
-}
+using internal::Fail;
+using internal::JsonOk;
+using internal::Unauthenticated;
+using Fields = internal::JsonFields;
 
 std::string Rfc3339(core::Instant t) { return domain::FormatRfc3339(t, 0); }
 
 // ---- reading request bodies ------------------------------------------------
-
-bool IsJsonType(const Request& req) {
-  const std::optional<std::string_view> type = req.Header("Content-Type");
-  if (!type) return false;
-  std::string_view t = *type;
-  t = t.substr(0, t.find(';'));
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  return EqualsIgnoreCase(t, "application/json");
-}
-
-Result<json> ParseBody(const Request& req, const ApiOptions& options) {
-  if (req.body().size() > options.max_json_bytes) {
-    return MakeError(Code::kResourceExhausted,
-                     fmt::format("the JSON body is larger than {} bytes", options.max_json_bytes));
-  }
-  if (!IsJsonType(req)) {
-    return MakeError(Code::kUnsupportedMediaType, "send the body as application/json");
-  }
-  json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Invalid("the body is not valid JSON");
-  if (!body.is_object()) return Invalid("the body must be a JSON object");
-  return body;
-}
-
-// Typed access to the members of a JSON object, refusing unknown ones.
-class Fields {
- public:
-  explicit Fields(const json& object) : object_(object) {}
-
-  const json* Get(const char* key) {
-    seen_.insert(key);
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-
-  Status String(const char* key, std::optional<std::string>* out, std::size_t max = 64 * 1024) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_string()) return Invalid(fmt::format("{} must be a string", key));
-    if (v->get_ref<const std::string&>().size() > max) {
-      return Invalid(fmt::format("{} is longer than {} bytes", key, max));
-    }
-    *out = v->get<std::string>();
-    return OkStatus();
-  }
-  Status NullableString(const char* key, domain::Nullable<std::string>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (v->is_null()) {
-      *out = std::optional<std::string>();
-      return OkStatus();
-    }
-    if (!v->is_string()) return Invalid(fmt::format("{} must be a string or null", key));
-    *out = std::optional<std::string>(v->get<std::string>());
-    return OkStatus();
-  }
-  Status Bool(const char* key, std::optional<bool>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_boolean()) return Invalid(fmt::format("{} must be true or false", key));
-    *out = v->get<bool>();
-    return OkStatus();
-  }
-  Status Int(const char* key, std::optional<int>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_number_integer()) return Invalid(fmt::format("{} must be an integer", key));
-    const auto n = v->get<std::int64_t>();
-    if (n < -1'000'000'000 || n > 1'000'000'000)
-      return Invalid(fmt::format("{} is out of range", key));
-    *out = static_cast<int>(n);
-    return OkStatus();
-  }
-  Status Time(const char* key, std::optional<domain::ApiTime>* out) {
-    std::optional<std::string> text;
-    ALMANAC_RETURN_IF_ERROR(String(key, &text, 64));
-    if (!text) return OkStatus();
-    Result<domain::ApiTime> t = domain::ParseApiTime(*text);
-    if (!t.ok()) return Invalid(fmt::format("{}: {}", key, t.error().message));
-    *out = *t;
-    return OkStatus();
-  }
-  Status StringList(const char* key, std::optional<std::vector<std::string>>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_array()) return Invalid(fmt::format("{} must be an array of strings", key));
-    if (v->size() > 1000) return Invalid(fmt::format("{} has more than 1000 items", key));
-    std::vector<std::string> list;
-    for (const json& item : *v) {
-      if (!item.is_string()) return Invalid(fmt::format("{} must be an array of strings", key));
-      list.push_back(item.get<std::string>());
-    }
-    *out = std::move(list);
-    return OkStatus();
-  }
-  Status TimeList(const char* key, std::optional<std::vector<domain::ApiTime>>* out) {
-    std::optional<std::vector<std::string>> texts;
-    ALMANAC_RETURN_IF_ERROR(StringList(key, &texts));
-    if (!texts) return OkStatus();
-    std::vector<domain::ApiTime> times;
-    for (const std::string& s : *texts) {
-      Result<domain::ApiTime> t = domain::ParseApiTime(s);
-      if (!t.ok()) return Invalid(fmt::format("{}: {}", key, t.error().message));
-      times.push_back(*t);
-    }
-    *out = std::move(times);
-    return OkStatus();
-  }
-  // Refuses members that no accessor asked for.
-  Status NoOthers() const {
-    for (auto it = object_.begin(); it != object_.end(); ++it) {
-      if (!seen_.contains(it.key())) {
-        return Invalid(fmt::format("unknown field \"{}\"", it.key()));
-      }
-    }
-    return OkStatus();
-  }
-
- private:
-  const json& object_;
-  std::set<std::string, std::less<>> seen_;
-};
 
 Result<domain::EventChange> ReadEventChange(const json& body) {
   Fields f(body);
@@ -457,7 +332,9 @@ Result<Id> ParseId(std::string_view text) {
   return id;
 }
 
-Result<Id> PathId(const Request& req, std::string_view name) { return ParseId(req.Param(name)); }
+Result<Id> PathId(const Request& req, std::string_view name) {
+  return internal::PathId(req, name, "resource");
+}
 
 std::optional<std::string> IfMatch(const Request& req) {
   std::optional<std::string_view> h = req.Header("If-Match");
@@ -510,33 +387,14 @@ std::string SessionCookie(std::string_view value, std::int64_t max_age, bool sec
                      max_age, secure ? "; Secure" : "");
 }
 
-Response Unauthenticated(std::string_view message) {
-  return ProblemResponse(MakeError(Code::kUnauthenticated, std::string(message)))
-      .With("WWW-Authenticate",
-            "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
-}
-
-
-using AuthedHandler = std::function<Response(Request&, const Principal&)>;
 
 class Api {
  public:
   Api(const ApiServices& s, const ApiOptions& o) : s_(s), o_(o) {}
 
   // Authenticates the caller, then runs `h`.
-  Handler Authed(AuthedHandler h) const {
-    return [this, h = std::move(h)](Request& req) -> Response {
-      Result<Principal> p = Authenticate(req);
-      if (!p.ok()) {
-        if (p.error().code == Code::kUnauthenticated) return Unauthenticated(p.error().message);
-        return Fail(p.error());
-      }
-      return h(req, *p);
-    };
-  }
-
-  Result<Principal> Authenticate(const Request& req) const {
-    return AuthenticateRequest(*s_.accounts, req, SessionUse::kAllowed);
+  Handler Authed(internal::AuthedHandler h) const {
+    return internal::RequireCaller(*s_.accounts, std::move(h));
   }
 
   void Register(Router& r) {
@@ -550,7 +408,7 @@ class Api {
           [this](Request&) { return Response::Json(200, o_.openapi_json); });
 
     r.Add("POST", "/api/v1/session", [this](Request& req) -> Response {
-      Result<json> body = ParseBody(req, o_);
+      Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
       if (!body.ok()) return Fail(body.error());
       Fields f(*body);
       std::optional<std::string> username, password;
@@ -603,7 +461,7 @@ class Api {
             return JsonOk(json{{"items", std::move(items)}});
           }));
     r.Add("POST", "/api/v1/users", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             std::optional<std::string> username, email, display_name, role, password, timezone,
@@ -638,7 +496,7 @@ class Api {
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id");
             if (!id.ok()) return Fail(MakeError(Code::kNotFound, "no such user"));
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             domain::UserChange c;
@@ -668,7 +526,7 @@ class Api {
             return JsonOk(json{{"items", std::move(items)}});
           }));
     r.Add("POST", "/api/v1/tokens", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             std::optional<std::string> name;
@@ -701,7 +559,7 @@ class Api {
           }));
     r.Add("PUT", "/api/v1/modules/{key}",
           Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             std::optional<std::string> name, color;
@@ -723,7 +581,7 @@ class Api {
             return JsonOk(json{{"items", std::move(items)}});
           }));
     r.Add("POST", "/api/v1/calendars", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Result<domain::CalendarChange> change = ReadCalendarChange(*body, true);
             if (!change.ok()) return Fail(change.error());
@@ -744,7 +602,7 @@ class Api {
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id");
             if (!id.ok()) return Fail(id.error());
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Result<domain::CalendarChange> change = ReadCalendarChange(*body, false);
             if (!change.ok()) return Fail(change.error());
@@ -776,7 +634,7 @@ class Api {
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id");
             if (!id.ok()) return Fail(id.error());
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Result<domain::EventChange> change = ReadEventChange(*body);
             if (!change.ok()) return Fail(change.error());
@@ -849,7 +707,7 @@ class Api {
             if (!id.ok()) return Fail(id.error());
             Result<EditTarget> target = ReadEditTarget(req);
             if (!target.ok()) return Fail(target.error());
-            Result<json> body = ParseBody(req, o_);
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
             if (!body.ok()) return Fail(body.error());
             Result<domain::EventChange> change = ReadEventChange(*body);
             if (!change.ok()) return Fail(change.error());

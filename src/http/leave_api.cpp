@@ -5,10 +5,10 @@
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "domain/event_fields.h"
 #include "http/auth.h"
+#include "http/internal/rest.h"
 #include "http/problem.h"
 
 namespace almanac::http {
@@ -18,68 +18,18 @@ using json = nlohmann::json;
 using domain::Id;
 using domain::Principal;
 
-Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
-Response Fail(const Error& e) { return ProblemResponse(e); }
-Response Fail(const Status& s) { return ProblemResponse(s.error()); }
-Response JsonOk(const json& body, int status = 200) {
-  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
-}
+using internal::Fail;
+using internal::JsonOk;
+using internal::PathId;
+
+Error Invalid(std::string message) { return internal::BadField(std::move(message)); }
 std::string Rfc3339(core::Instant t) { return domain::FormatRfc3339(t, 0); }
 
-Result<json> ParseBody(const Request& req, std::size_t max_bytes, bool empty_ok) {
-  if (req.body().size() > max_bytes) {
-    return MakeError(Code::kResourceExhausted,
-                     fmt::format("the JSON body is larger than {} bytes", max_bytes));
-  }
-  if (empty_ok && req.body().empty()) return json::object();
-  std::optional<std::string_view> type = req.Header("Content-Type");
-  std::string_view t = type ? type->substr(0, type->find(';')) : std::string_view();
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  if (!EqualsIgnoreCase(t, "application/json")) {
-    return MakeError(Code::kUnsupportedMediaType, "send the body as application/json");
-  }
-  json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Invalid("the body is not valid JSON");
-  if (!body.is_object()) return Invalid("the body must be a JSON object");
-  return body;
-}
-
-// Typed members of a JSON object; unknown ones are refused by NoOthers.
-class Fields {
+// The shared accessors, and leave's own: day counts and dates.
+class Fields : public internal::JsonFields {
  public:
-  explicit Fields(const json& object) : object_(object) {}
+  using JsonFields::JsonFields;
 
-  const json* Get(const char* key) {
-    seen_.insert(key);
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-  Status String(const char* key, std::optional<std::string>* out, std::size_t max) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_string()) return Invalid(fmt::format("{} must be a string", key));
-    if (v->get_ref<const std::string&>().size() > max) {
-      return Invalid(fmt::format("{} is longer than {} bytes", key, max));
-    }
-    *out = v->get<std::string>();
-    return OkStatus();
-  }
-  Status Bool(const char* key, std::optional<bool>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_boolean()) return Invalid(fmt::format("{} must be true or false", key));
-    *out = v->get<bool>();
-    return OkStatus();
-  }
-  Status PositiveId(const char* key, std::optional<Id>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_number_integer() || v->get<std::int64_t>() < 1) {
-      return Invalid(fmt::format("{} must be a positive integer id", key));
-    }
-    *out = v->get<Id>();
-    return OkStatus();
-  }
   // A number of days 0-365 in steps of 0.5, as half days.
   Status Days(const char* key, std::optional<int>* out) {
     const json* v = Get(key);
@@ -101,31 +51,7 @@ class Fields {
     *out = t->date;
     return OkStatus();
   }
-  Status NoOthers(std::string_view where = "") const {
-    for (auto it = object_.begin(); it != object_.end(); ++it) {
-      if (!seen_.contains(it.key())) {
-        return Invalid(fmt::format("{}unknown field \"{}\"", where, it.key()));
-      }
-    }
-    return OkStatus();
-  }
-
- private:
-  const json& object_;
-  std::set<std::string, std::less<>> seen_;
 };
-
-Result<Id> PathId(const Request& req, std::string_view what) {
-  std::string_view text = req.Param("id");
-  Id id = 0;
-  const Error none = MakeError(Code::kNotFound, fmt::format("no such {}", what));
-  if (text.empty() || text.size() > 18) return none;
-  for (char c : text) {
-    if (c < '0' || c > '9') return none;
-    id = id * 10 + (c - '0');
-  }
-  return id;
-}
 
 Result<core::Date> QueryDate(const std::string& text, const char* name) {
   Result<domain::ApiTime> t = domain::ParseApiTime(text);
@@ -276,33 +202,20 @@ Result<domain::LeaveTypeChange> ReadTypeChange(const json& body) {
   return c;
 }
 
-using AuthedHandler = std::function<Response(Request&, const Principal&)>;
-
 class LeaveApi {
  public:
   explicit LeaveApi(const LeaveApiServices& s) : s_(s) {}
 
-  Handler Authed(AuthedHandler h) const {
-    return [this, h = std::move(h)](Request& req) -> Response {
-      Result<Principal> p = AuthenticateRequest(*s_.accounts, req, SessionUse::kAllowed);
-      if (!p.ok()) {
-        Response r = Fail(p.error());
-        if (p.error().code == Code::kUnauthenticated) {
-          r.AddHeader("WWW-Authenticate",
-                      "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
-        }
-        return r;
-      }
-      return h(req, *p);
-    };
+  Handler Authed(internal::AuthedHandler h) const {
+    return internal::RequireCaller(*s_.accounts, std::move(h));
   }
 
   // POST /api/v1/leave/{id}/<action> with an optional {comment}.
   Handler Decide(std::string action) const {
     return Authed([this, action](Request& req, const Principal& p) -> Response {
-      Result<Id> id = PathId(req, "leave request");
+      Result<Id> id = PathId(req, "id", "leave request");
       if (!id.ok()) return Fail(id.error());
-      Result<json> body = ParseBody(req, s_.max_json_bytes, true);
+      Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, true);
       if (!body.ok()) return Fail(body.error());
       Fields f(*body);
       std::optional<std::string> comment;
@@ -368,7 +281,7 @@ class LeaveApi {
             return JsonOk(json{{"items", std::move(items)}});
           }));
     r.Add("POST", "/api/v1/leave", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             std::optional<Id> user_id;
@@ -442,7 +355,7 @@ class LeaveApi {
           }));
     r.Add("POST", "/api/v1/leave/types",
           Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Result<domain::LeaveTypeChange> change = ReadTypeChange(*body);
             if (!change.ok()) return Fail(change.error());
@@ -453,9 +366,9 @@ class LeaveApi {
           }));
     r.Add("PATCH", "/api/v1/leave/types/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
-            Result<Id> id = PathId(req, "leave type");
+            Result<Id> id = PathId(req, "id", "leave type");
             if (!id.ok()) return Fail(id.error());
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Result<domain::LeaveTypeChange> change = ReadTypeChange(*body);
             if (!change.ok()) return Fail(change.error());
@@ -464,7 +377,7 @@ class LeaveApi {
             return JsonOk(TypeJson(*t));
           }));
     r.Add("GET", "/api/v1/leave/{id}", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<Id> id = PathId(req, "leave request");
+            Result<Id> id = PathId(req, "id", "leave request");
             if (!id.ok()) return Fail(id.error());
             Result<domain::LeaveView> v = s_.leave->Get(p, *id);
             if (!v.ok()) return Fail(v.error());
@@ -492,7 +405,7 @@ class LeaveApi {
           }));
     r.Add("POST", "/api/v1/approvals/bulk",
           Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             std::optional<std::string> action, comment;

@@ -4,10 +4,10 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "domain/event_fields.h"
 #include "http/auth.h"
+#include "http/internal/rest.h"
 #include "http/problem.h"
 
 namespace almanac::http {
@@ -17,109 +17,13 @@ using json = nlohmann::json;
 using domain::Id;
 using domain::Principal;
 
-Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
-Response Fail(const Error& e) { return ProblemResponse(e); }
-Response Fail(const Status& s) { return ProblemResponse(s.error()); }
-Response JsonOk(const json& body, int status = 200) {
-  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
-}
+using internal::Fail;
+using internal::JsonOk;
+using internal::PathId;
+using Fields = internal::JsonFields;
+
+Error Invalid(std::string message) { return internal::BadField(std::move(message)); }
 std::string Rfc3339(core::Instant t) { return domain::FormatRfc3339(t, 0); }
-
-Result<json> ParseBody(const Request& req, std::size_t max_bytes, bool empty_ok) {
-  if (req.body().size() > max_bytes) {
-    return MakeError(Code::kResourceExhausted,
-                     fmt::format("the JSON body is larger than {} bytes", max_bytes));
-  }
-  if (empty_ok && req.body().empty()) return json::object();
-  std::optional<std::string_view> type = req.Header("Content-Type");
-  std::string_view t = type ? type->substr(0, type->find(';')) : std::string_view();
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  if (!EqualsIgnoreCase(t, "application/json")) {
-    return MakeError(Code::kUnsupportedMediaType, "send the body as application/json");
-  }
-  json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return Invalid("the body is not valid JSON");
-  if (!body.is_object()) return Invalid("the body must be a JSON object");
-  return body;
-}
-
-// Typed members of a JSON object; unknown ones are refused by NoOthers.
-class Fields {
- public:
-  explicit Fields(const json& object) : object_(object) {}
-
-  const json* Get(const char* key) {
-    seen_.insert(key);
-    auto it = object_.find(key);
-    return it == object_.end() ? nullptr : &*it;
-  }
-  Status String(const char* key, std::optional<std::string>* out, std::size_t max) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_string()) return Invalid(fmt::format("{} must be a string", key));
-    if (v->get_ref<const std::string&>().size() > max) {
-      return Invalid(fmt::format("{} is longer than {} bytes", key, max));
-    }
-    *out = v->get<std::string>();
-    return OkStatus();
-  }
-  Status Bool(const char* key, std::optional<bool>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_boolean()) return Invalid(fmt::format("{} must be true or false", key));
-    *out = v->get<bool>();
-    return OkStatus();
-  }
-  template <typename I>
-  Status Int(const char* key, std::optional<I>* out, std::int64_t min = 0,
-             std::int64_t max = 1'000'000'000) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_number_integer()) return Invalid(fmt::format("{} must be an integer", key));
-    const auto n = v->get<std::int64_t>();
-    if (n < min || n > max) return Invalid(fmt::format("{} must be {}-{}", key, min, max));
-    *out = static_cast<I>(n);
-    return OkStatus();
-  }
-  Status Time(const char* key, std::optional<core::Instant>* out) {
-    std::optional<std::string> text;
-    ALMANAC_RETURN_IF_ERROR(String(key, &text, 64));
-    if (!text) return OkStatus();
-    Result<domain::ApiTime> t = domain::ParseApiTime(*text);
-    if (!t.ok()) return Invalid(fmt::format("{}: {}", key, t.error().message));
-    if (t->all_day) return Invalid(fmt::format("{} must be an RFC 3339 date-time", key));
-    *out = t->instant;
-    return OkStatus();
-  }
-  Status Ids(const char* key, std::optional<std::vector<Id>>* out) {
-    const json* v = Get(key);
-    if (v == nullptr) return OkStatus();
-    if (!v->is_array() || v->size() > 1000) {
-      return Invalid(fmt::format("{} must be an array of at most 1000 user ids", key));
-    }
-    std::vector<Id> ids;
-    for (const json& item : *v) {
-      if (!item.is_number_integer() || item.get<std::int64_t>() < 1) {
-        return Invalid(fmt::format("{} must be an array of user ids", key));
-      }
-      ids.push_back(item.get<Id>());
-    }
-    *out = std::move(ids);
-    return OkStatus();
-  }
-  Status NoOthers(std::string_view where = "") const {
-    for (auto it = object_.begin(); it != object_.end(); ++it) {
-      if (!seen_.contains(it.key())) {
-        return Invalid(fmt::format("{}unknown field \"{}\"", where, it.key()));
-      }
-    }
-    return OkStatus();
-  }
-
- private:
-  const json& object_;
-  std::set<std::string, std::less<>> seen_;
-};
 
 // "HH:MM" (00:00-24:00) as minutes.
 std::optional<int> ParseClock(std::string_view s) {
@@ -145,11 +49,11 @@ Result<domain::ResourceChange> ReadResourceChange(const json& body, bool creatin
   ALMANAC_RETURN_IF_ERROR(f.String("description", &c.description, 64 * 1024));
   ALMANAC_RETURN_IF_ERROR(f.String("location", &c.location, 1000));
   ALMANAC_RETURN_IF_ERROR(f.String("timezone", &c.timezone, 64));
-  ALMANAC_RETURN_IF_ERROR(f.Int("capacity", &c.capacity, 0, 100'000));
-  ALMANAC_RETURN_IF_ERROR(f.Int("units", &c.units, 1, 10'000));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("capacity", &c.capacity, 0, 100'000));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("units", &c.units, 1, 10'000));
   ALMANAC_RETURN_IF_ERROR(f.Bool("available", &c.available));
-  ALMANAC_RETURN_IF_ERROR(f.Int("buffer_before_min", &c.buffer_before_min, 0, 1440));
-  ALMANAC_RETURN_IF_ERROR(f.Int("buffer_after_min", &c.buffer_after_min, 0, 1440));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("buffer_before_min", &c.buffer_before_min, 0, 1440));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("buffer_after_min", &c.buffer_after_min, 0, 1440));
   ALMANAC_RETURN_IF_ERROR(f.Bool("requires_approval", &c.requires_approval));
   ALMANAC_RETURN_IF_ERROR(f.Ids("approver_user_ids", &c.approver_user_ids));
   if (const json* role = f.Get("approver_role")) {
@@ -162,12 +66,12 @@ Result<domain::ResourceChange> ReadResourceChange(const json& body, bool creatin
       c.approver_role = r;
     }
   }
-  ALMANAC_RETURN_IF_ERROR(f.Int("cost_per_use", &c.cost_per_use, 0, 1'000'000'000'000));
-  ALMANAC_RETURN_IF_ERROR(f.Int("cost_per_hour", &c.cost_per_hour, 0, 1'000'000'000'000));
-  ALMANAC_RETURN_IF_ERROR(f.Int("horizon_days", &c.horizon_days, 0, 3660));
-  ALMANAC_RETURN_IF_ERROR(f.Int("min_notice_min", &c.min_notice_min, 0, 525'600));
-  ALMANAC_RETURN_IF_ERROR(f.Int("min_duration_min", &c.min_duration_min, 0, 525'600));
-  ALMANAC_RETURN_IF_ERROR(f.Int("max_duration_min", &c.max_duration_min, 0, 525'600));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("cost_per_use", &c.cost_per_use, 0, 1'000'000'000'000));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("cost_per_hour", &c.cost_per_hour, 0, 1'000'000'000'000));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("horizon_days", &c.horizon_days, 0, 3660));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("min_notice_min", &c.min_notice_min, 0, 525'600));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("min_duration_min", &c.min_duration_min, 0, 525'600));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("max_duration_min", &c.max_duration_min, 0, 525'600));
   ALMANAC_RETURN_IF_ERROR(f.Ids("booker_user_ids", &c.booker_user_ids));
   if (const json* roles = f.Get("booker_roles")) {
     if (!roles->is_array()) return Invalid("booker_roles must be an array of roles");
@@ -181,7 +85,7 @@ Result<domain::ResourceChange> ReadResourceChange(const json& body, bool creatin
     c.booker_roles = std::move(list);
   }
   ALMANAC_RETURN_IF_ERROR(f.Bool("pending_blocks", &c.pending_blocks));
-  ALMANAC_RETURN_IF_ERROR(f.Int("auto_release_min", &c.auto_release_min, 0, 525'600));
+  ALMANAC_RETURN_IF_ERROR(f.Ranged("auto_release_min", &c.auto_release_min, 0, 525'600));
   if (const json* hours = f.Get("bookable_hours")) {
     if (!hours->is_array() || hours->size() > 100) {
       return Invalid("bookable_hours must be an array of at most 100 {weekday, from, to}");
@@ -223,8 +127,8 @@ Result<domain::ResourceChange> ReadResourceChange(const json& body, bool creatin
       std::optional<std::string> reason;
       std::optional<core::Instant> from, to;
       ALMANAC_RETURN_IF_ERROR(uf.String("reason", &reason, 1000));
-      ALMANAC_RETURN_IF_ERROR(uf.Time("from", &from));
-      ALMANAC_RETURN_IF_ERROR(uf.Time("to", &to));
+      ALMANAC_RETURN_IF_ERROR(uf.Instant("from", &from));
+      ALMANAC_RETURN_IF_ERROR(uf.Instant("to", &to));
       ALMANAC_RETURN_IF_ERROR(uf.NoOthers("unavailability: "));
       if (!from || !to) return Invalid("unavailability: from and to are required");
       list.push_back(domain::Unavailability{reason.value_or(""), *from, *to});
@@ -347,18 +251,6 @@ json SpansJson(const std::vector<domain::TimeSpan>& spans) {
   return out;
 }
 
-Result<Id> PathId(const Request& req, std::string_view name, std::string_view what) {
-  std::string_view text = req.Param(name);
-  Id id = 0;
-  const Error none = MakeError(Code::kNotFound, fmt::format("no such {}", what));
-  if (text.empty() || text.size() > 18) return none;
-  for (char c : text) {
-    if (c < '0' || c > '9') return none;
-    id = id * 10 + (c - '0');
-  }
-  return id;
-}
-
 Result<core::Instant> QueryTime(const Request& req, const char* name) {
   std::optional<std::string> text = req.Query(name);
   if (!text) return Invalid(fmt::format("the query needs {}= (RFC 3339 or YYYY-MM-DD)", name));
@@ -370,25 +262,12 @@ Result<core::Instant> QueryTime(const Request& req, const char* name) {
   return t->instant;
 }
 
-using AuthedHandler = std::function<Response(Request&, const Principal&)>;
-
 class ResourceApi {
  public:
   explicit ResourceApi(const ResourceApiServices& s) : s_(s) {}
 
-  Handler Authed(AuthedHandler h) const {
-    return [this, h = std::move(h)](Request& req) -> Response {
-      Result<Principal> p = AuthenticateRequest(*s_.accounts, req, SessionUse::kAllowed);
-      if (!p.ok()) {
-        Response r = Fail(p.error());
-        if (p.error().code == Code::kUnauthenticated) {
-          r.AddHeader("WWW-Authenticate",
-                      "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
-        }
-        return r;
-      }
-      return h(req, *p);
-    };
+  Handler Authed(internal::AuthedHandler h) const {
+    return internal::RequireCaller(*s_.accounts, std::move(h));
   }
 
   // POST /api/v1/bookings/{id}/<action> with an optional {comment}.
@@ -396,7 +275,7 @@ class ResourceApi {
     return Authed([this, action](Request& req, const Principal& p) -> Response {
       Result<Id> id = PathId(req, "id", "booking");
       if (!id.ok()) return Fail(id.error());
-      Result<json> body = ParseBody(req, s_.max_json_bytes, true);
+      Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, true);
       if (!body.ok()) return Fail(body.error());
       Fields f(*body);
       std::optional<std::string> comment;
@@ -440,7 +319,7 @@ class ResourceApi {
             return JsonOk(json{{"items", std::move(items)}});
           }));
     r.Add("POST", "/api/v1/resources", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Result<domain::ResourceChange> change = ReadResourceChange(*body, true);
             if (!change.ok()) return Fail(change.error());
@@ -490,7 +369,7 @@ class ResourceApi {
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id", "resource");
             if (!id.ok()) return Fail(id.error());
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Result<domain::ResourceChange> change = ReadResourceChange(*body, false);
             if (!change.ok()) return Fail(change.error());
@@ -536,16 +415,16 @@ class ResourceApi {
           }));
 
     r.Add("POST", "/api/v1/bookings", Authed([this](Request& req, const Principal& p) -> Response {
-            Result<json> body = ParseBody(req, s_.max_json_bytes, false);
+            Result<json> body = internal::ParseJsonBody(req, s_.max_json_bytes, false);
             if (!body.ok()) return Fail(body.error());
             Fields f(*body);
             std::optional<Id> resource_id, event_id;
             std::optional<core::Instant> start, end;
             std::optional<std::string> title, notes, on_conflict;
-            Status st = f.Int("resource_id", &resource_id, 1, INT64_MAX);
-            if (st.ok()) st = f.Int("event_id", &event_id, 1, INT64_MAX);
-            if (st.ok()) st = f.Time("start", &start);
-            if (st.ok()) st = f.Time("end", &end);
+            Status st = f.Ranged("resource_id", &resource_id, 1, INT64_MAX);
+            if (st.ok()) st = f.Ranged("event_id", &event_id, 1, INT64_MAX);
+            if (st.ok()) st = f.Instant("start", &start);
+            if (st.ok()) st = f.Instant("end", &end);
             if (st.ok()) st = f.String("title", &title, 1024);
             if (st.ok()) st = f.String("notes", &notes, 64 * 1024);
             if (st.ok()) st = f.String("on_conflict", &on_conflict, 16);
