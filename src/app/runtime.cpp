@@ -38,6 +38,11 @@ Status ApplyKey(Config* c, const std::string& key, const std::string& value,
     ALMANAC_RETURN_IF_ERROR(number(&n));
     if (n > 256) return bad("must be at most 256");
     c->threads = static_cast<unsigned>(n);
+  } else if (key == "read_threads") {
+    std::size_t n = 0;
+    ALMANAC_RETURN_IF_ERROR(number(&n));
+    if (n > 256) return bad("must be at most 256");
+    c->read_threads = static_cast<unsigned>(n);
   } else if (key == "pool_size") {
     std::size_t n = 0;
     ALMANAC_RETURN_IF_ERROR(number(&n));

@@ -4,7 +4,7 @@
 // implementations (DESIGN.md: src/app).
 //
 // Config file (--config FILE): one `key = value` per line, `#` comments,
-// values optionally in double quotes. Keys: listen, data, db, threads,
+// values optionally in double quotes. Keys: listen, data, db, threads, read_threads,
 // max_body_bytes, secure_cookies (true/false), sqlite_sync (full/normal),
 // pool_size. Command-line flags override the file.
 //
@@ -41,7 +41,8 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./almanac-data";
   std::string db_url;  // empty: SQLite in data_dir
-  unsigned threads = 0;
+  unsigned threads = 0;       // workers for changing requests; 0: 4 per core
+  unsigned read_threads = 0;  // workers for safe methods; 0: one per core
   std::size_t max_body_bytes = 64u << 20;
   bool secure_cookies = false;
   bool sqlite_sync_full = true;

@@ -52,7 +52,7 @@ Status Bootstrap(Runtime& rt) {
 }
 
 int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads,
-          bool bootstrap) {
+          unsigned read_threads, bool bootstrap) {
   // Responses of tens of kilobytes are built and freed on every request:
   // keep freed memory for the next one instead of returning it to the
   // kernel (each return and re-fault cost more than building the response).
@@ -64,6 +64,7 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   if (!config.ok()) return ReportStatus(config.status());
   if (!listen.empty()) config->listen = listen;
   if (threads != 0) config->threads = threads;
+  if (read_threads != 0) config->read_threads = read_threads;
   Result<std::unique_ptr<Runtime>> rt = OpenRuntime(*config);
   if (!rt.ok()) return ReportStatus(rt.status());
   Runtime& runtime = **rt;
@@ -96,6 +97,7 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   http::ServerOptions options;
   options.listen = config->listen;
   options.threads = config->threads;
+  options.read_threads = config->read_threads;
   options.max_body_bytes = config->max_body_bytes;
   options.handle_signals = true;
   Result<std::unique_ptr<http::Server>> server = http::Server::Create(options, router.AsHandler());
@@ -136,6 +138,7 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
     StorageFlags storage;
     std::string listen;
     unsigned threads = 0;
+    unsigned read_threads = 0;
     bool no_bootstrap = false;
   };
   auto serve_args = std::make_shared<ServeArgs>();
@@ -147,12 +150,14 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
   AddStorageFlags(serve, &serve_args->storage);
   serve->add_option("--listen", serve_args->listen, "host:port to listen on (127.0.0.1:8080)");
   serve->add_option("--threads", serve_args->threads,
-                    "Worker threads for requests (default: one per core)");
+                    "Worker threads for requests that change things (default: 4 per core)");
+  serve->add_option("--read-threads", serve_args->read_threads,
+                    "Worker threads for reads: GET, PROPFIND, REPORT (default: one per core)");
   serve->add_flag("--no-bootstrap", serve_args->no_bootstrap,
                   "Do not create the first organisation and admin on an empty database");
   serve->callback([serve_args, exit_code] {
     *exit_code = Serve(serve_args->storage, serve_args->listen, serve_args->threads,
-                       !serve_args->no_bootstrap);
+                       serve_args->read_threads, !serve_args->no_bootstrap);
   });
 
   auto migrate_flags = std::make_shared<StorageFlags>();

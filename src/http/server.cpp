@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/auth.h"
 #include "http/internal/logging.h"
 #include "http/problem.h"
 
@@ -114,11 +115,14 @@ struct Server::Impl {
         acceptor(control),
         drain_timer(control),
         accept_retry_timer(control),
+        readers(options.read_threads),
         workers(options.threads) {}
 
   ~Impl() {
     no_more_posts = true;
-    workers.join();  // running handlers finish before anything they use dies
+    // Running handlers finish before anything they use dies.
+    readers.join();
+    workers.join();
   }
 
   void Run();
@@ -160,7 +164,8 @@ struct Server::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   bool drained = false;
 
-  asio::thread_pool workers;  // handlers run here
+  asio::thread_pool readers;  // handlers of safe methods (GET, PROPFIND, ...) run here
+  asio::thread_pool workers;  // the other handlers run here
 };
 
 namespace {
@@ -328,7 +333,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.set_remote_address(remote_);
     req.set_request_id(request_id_);
     keep_alive_ = msg.keep_alive();
-    asio::post(server_.workers, [self = shared_from_this()] {
+    asio::thread_pool& pool = IsSafeMethod(req.method()) ? server_.readers : server_.workers;
+    asio::post(pool, [self = shared_from_this()] {
       Response response = self->server_.Invoke(*self->request_);
       asio::post(self->strand_, [self, response = std::move(response)]() mutable {
         self->Write(std::move(response));
@@ -713,9 +719,9 @@ Result<ListenAddress> ParseListen(const std::string& listen) {
 Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Handler handler) {
   auto invalid = [](std::string message) { return MakeError(Code::kInvalidArgument, message); };
   if (!handler) return invalid("Server needs a handler");
-  if (options.threads == 0) {
-    options.threads = 4 * std::max(1u, std::thread::hardware_concurrency());
-  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (options.threads == 0) options.threads = 4 * cores;
+  if (options.read_threads == 0) options.read_threads = cores;
   if (options.io_threads == 0) return invalid("io_threads must be at least 1");
   if (options.max_header_bytes == 0 ||
       options.max_header_bytes > std::numeric_limits<std::uint32_t>::max()) {
@@ -744,8 +750,9 @@ Result<std::unique_ptr<Server>> Server::Create(ServerOptions options, Handler ha
   }
   impl->port = impl->acceptor.local_endpoint(ec).port();
   if (options.handle_signals) impl->signals.emplace(impl->control, SIGINT, SIGTERM);
-  internal::ErrorLog().info("listening on {} (port {}), {} worker(s), {} I/O thread(s)",
-                            options.listen, impl->port, options.threads, options.io_threads);
+  internal::ErrorLog().info(
+      "listening on {} (port {}), {} reader(s), {} writer(s), {} I/O thread(s)", options.listen,
+      impl->port, options.read_threads, options.threads, options.io_threads);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

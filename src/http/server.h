@@ -3,8 +3,9 @@
 // Router) on a worker pool, writes the answer, and shuts down gracefully.
 //
 // Threading (issue #3): network I/O runs on `io_threads` threads (each
-// connection on its own strand); handlers run on a separate pool of `threads`
-// workers, and the answer is posted back to the connection's strand. Handlers
+// connection on its own strand); handlers run on two separate pools, one of
+// `read_threads` for safe methods and one of `threads` for the others, and
+// the answer is posted back to the connection's strand. Handlers
 // may therefore block on the database without stalling accept, reads, writes
 // or timeouts of other connections. When every worker is busy, parsed
 // requests queue for the next free worker (bounded by the connections open).
@@ -60,10 +61,16 @@ struct ServerOptions {
   // (127.0.0.1). "0.0.0.0:8080" or "[::]:8080" listen on every interface.
   // Port 0 picks a free port (see Server::port()).
   std::string listen = "127.0.0.1:8080";
-  // Handler worker threads; 0 means 4 per core: handlers block on the
+  // Worker threads for the handlers of methods that change things (POST,
+  // PUT, PATCH, DELETE, ...); 0 means 4 per core: they block on the
   // database (a PostgreSQL round trip, an fsync), and writers that wait
   // together are committed together.
   unsigned threads = 0;
+  // Worker threads for the handlers of safe methods (GET, HEAD, OPTIONS,
+  // PROPFIND, REPORT); 0 means one per core: reads are CPU-bound (cached
+  // views, rendering), and more threads than cores only queue for the CPU
+  // and stretch the tail. A write never waits behind a read.
+  unsigned read_threads = 0;
   // Network threads. One keeps up with plain HTTP behind a proxy.
   unsigned io_threads = 1;
   // Largest accepted request body, after de-chunking.

@@ -684,6 +684,26 @@ TEST_F(ServerTest, ConcurrentClientsAllAnswered) {
   EXPECT_EQ(handled_.load(), kThreads * kPerThread);
 }
 
+TEST_F(ServerTest, AWriteNeverWaitsBehindReads) {
+  // One reader and one writer: two slow GETs hold the reader (one running,
+  // one queued), and a POST is answered at once on the writer.
+  options_.read_threads = 1;
+  options_.threads = 1;
+  Running s = Start();
+  Client slow1(s.port()), slow2(s.port()), writer(s.port());
+  slow1.Send(Get("/slow?ms=1500"));
+  WaitSlowStarted();
+  slow2.Send(Get("/slow?ms=1500"));
+  const auto t0 = std::chrono::steady_clock::now();
+  writer.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+  auto w = writer.Read();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->body, "hi");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1000ms);
+  ASSERT_TRUE(slow1.Read());
+  ASSERT_TRUE(slow2.Read());
+}
+
 TEST_F(ServerTest, StopLetsInFlightRequestFinishThenRunReturns) {
   Running s = Start();
   Client idle(s.port());  // a keep-alive connection with nothing in flight

@@ -250,7 +250,8 @@ namespace internal {
 
 int EffectivePoolSize(const DatabaseOptions& options) {
   if (options.pool_size > 0) return options.pool_size;
-  return std::max(4, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+  // One per request worker of the server: 4 per core for writes, 1 for reads.
+  return std::max(5, 5 * static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 std::string ConstraintMessage(std::string_view kind, std::string_view name) {

@@ -337,8 +337,8 @@ struct DatabaseOptions {
   // `postgresql://` / `postgres://` URL (libpq syntax, parameters allowed).
   std::string location;
   // SQLite: reader connections; PostgreSQL: connections. Grown lazily up to
-  // this. 0 picks max(4, 4 per hardware thread), as many as the server has
-  // request workers.
+  // this. 0 picks max(5, 5 per hardware thread), as many as the server has
+  // request workers (4 per core for writes, 1 for reads).
   int pool_size = 0;
   // SQLite: how long a statement waits for another process's lock.
   std::chrono::milliseconds busy_timeout{5000};
