@@ -19,8 +19,8 @@
 #include "domain/resources.h"
 #include "ical/parser.h"
 #include "schedule/freebusy.h"
+#include "store/service_test_support.h"
 #include "store/sql_store.h"
-#include "store/test_support.h"
 
 namespace almanac::store {
 namespace {
@@ -32,36 +32,17 @@ using domain::Role;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-#define ASSERT_OK(expr)                                                                        \
-  do {                                                                                         \
-    auto&& assert_ok_ = (expr);                                                                \
-    ASSERT_TRUE(assert_ok_.ok()) << DescribeStatus(::almanac::internal::ToStatus(assert_ok_)); \
-  } while (false)
-
-core::Instant At(std::string_view rfc3339) { return domain::ParseApiTime(rfc3339).value().instant; }
 core::Date D(std::string_view iso) { return domain::ParseApiTime(iso).value().date; }
 
-class LeaveTest : public testing::TestWithParam<Dialect> {
+class LeaveTest : public StoreServiceTest {
  protected:
   void SetUp() override {
-    location_.SetUp(GetParam());
-    ASSERT_FALSE(location_.location().empty());
-    DatabaseOptions o;
-    o.location = location_.location();
-    o.sqlite_sync = SqliteSync::kNormal;
-    o.pool_size = 20;
-    Result<std::unique_ptr<SqlStore>> store = SqlStore::Open(o);
-    ASSERT_TRUE(store.ok()) << DescribeStatus(store.status());
-    store_ = std::move(store).value();
-    domain::AccountOptions ao;
-    ao.password_params = core::PasswordHashParams::ForTest();
-    accounts_ = std::make_unique<domain::AccountService>(*store_, clock_, ao);
+    OpenStore();
+    if (HasFatalFailure()) return;
     events_ = std::make_unique<domain::EventService>(*store_, clock_);
     resources_ = std::make_unique<domain::ResourceService>(*store_, clock_);
     leave_ = std::make_unique<domain::LeaveService>(*store_, clock_);
     approvals_ = std::make_unique<domain::ApprovalService>(*resources_, *leave_);
-    ASSERT_OK(accounts_->CreateOrganisation("acme", "Acme"));
-    ASSERT_OK(accounts_->CreateOrganisation("globex", "Globex"));
     boss_ = AddUser("acme", "boss", Role::kManager);
     boss2_ = AddUser("acme", "boss2", Role::kManager);
     alice_ = AddUser("acme", "alice", Role::kMember, boss_.user_id, "Europe/Berlin");
@@ -70,22 +51,6 @@ class LeaveTest : public testing::TestWithParam<Dialect> {
     root_ = AddUser("acme", "root", Role::kAdmin);
     guest_ = AddUser("acme", "guest", Role::kViewer);
     mallory_ = AddUser("globex", "mallory", Role::kAdmin);
-  }
-
-  Principal AddUser(std::string_view org, std::string_view name, Role role,
-                    std::optional<domain::Id> manager = std::nullopt,
-                    std::string timezone = "UTC") {
-    domain::NewUser u;
-    u.username = std::string(name);
-    u.email = std::string(name) + "@example.org";
-    u.display_name = "User " + std::string(name);
-    u.role = role;
-    u.timezone = std::move(timezone);
-    u.manager_id = manager;
-    u.team = "team-" + std::string(name);
-    Result<domain::User> user = accounts_->CreateUser(org, u);
-    EXPECT_TRUE(user.ok()) << DescribeStatus(user.status());
-    return user.ok() ? domain::PrincipalOf(*user) : Principal{};
   }
 
   Result<domain::LeaveView> Ask(const Principal& p, std::string_view start, std::string_view end,
@@ -191,10 +156,6 @@ class LeaveTest : public testing::TestWithParam<Dialect> {
     return n;
   }
 
-  TestDatabaseLocation location_;
-  core::FakeClock clock_{At("2025-01-01T00:00:00Z")};
-  std::unique_ptr<SqlStore> store_;
-  std::unique_ptr<domain::AccountService> accounts_;
   std::unique_ptr<domain::EventService> events_;
   std::unique_ptr<domain::ResourceService> resources_;
   std::unique_ptr<domain::LeaveService> leave_;
