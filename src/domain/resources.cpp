@@ -1324,6 +1324,8 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
   ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
     out.clear();
     ALMANAC_ASSIGN_OR_RETURN(std::vector<Resource> all, tx.ListResources(caller.org_id));
+    std::vector<Id> ids;
+    std::int64_t reach = kDay;  // FreeSpans' reach, for the widest buffers
     for (Resource& r : all) {
       if (!search.type.empty() && r.type != search.type) continue;
       if (r.capacity < search.min_capacity) continue;
@@ -1333,13 +1335,27 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (loc.find(needle) == std::string::npos) continue;
       }
-      if (search.free) {
-        const TimeSpan w = *search.free;
-        ALMANAC_ASSIGN_OR_RETURN(std::vector<TimeSpan> free, FreeSpans(tx, r, w.start, w.end));
-        if (!Within(free, w.start, w.end)) continue;
-      }
+      reach = std::max<std::int64_t>(reach, (r.buffer_before_min + r.buffer_after_min) * kMinute +
+                                                kDay);
+      ids.push_back(r.id);
       out.push_back(std::move(r));
     }
+    if (!search.free || out.empty()) return OkStatus();
+    // Free for the whole window: the blocking bookings of every candidate
+    // in one query, then FreeSpans' rule per resource.
+    const TimeSpan w = *search.free;
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Booking> blocking,
+                             tx.ListBookingsOfResources(caller.org_id, ids,
+                                                        (w.start - reach).unix_seconds(),
+                                                        (w.end + reach).unix_seconds(), true));
+    std::map<Id, std::vector<Booking>> by_resource;
+    for (Booking& b : blocking) by_resource[b.resource_id].push_back(std::move(b));
+    std::erase_if(out, [&](const Resource& r) {
+      const std::vector<TimeSpan> free =
+          Subtract(BookableSpans(r, ZoneOf(r), w.start, w.end),
+                   FullSpans(by_resource[r.id], r.units, r.buffer_before_min, r.buffer_after_min));
+      return !Within(free, w.start, w.end);
+    });
     return OkStatus();
   }));
   return out;

@@ -281,6 +281,12 @@ class StoreTx {
   // created_at (a moved booking: times, blocked span, event link, status).
   // Errors: kNotFound; kConflict as InsertBooking when it now overlaps.
   virtual Status UpdateBooking(const Booking& booking) = 0;
+  // As ListResourceBookings for several resources at once (one query), by
+  // resource, then start.
+  virtual Result<std::vector<Booking>> ListBookingsOfResources(Id org_id,
+                                                               const std::vector<Id>& resource_ids,
+                                                               std::int64_t from, std::int64_t to,
+                                                               bool blocking_only) = 0;
   // Every booking of the organisation with `status`, by start.
   virtual Result<std::vector<Booking>> ListBookingsWithStatus(Id org_id, BookingStatus status) = 0;
   // The pending and approved bookings attached to event `event_id`, by start.
