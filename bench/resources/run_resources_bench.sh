@@ -19,6 +19,8 @@
 # Usage: bench/resources/run_resources_bench.sh --build DIR [--driver sqlite|postgres]
 #          [--work DIR] [--duration SECONDS] [--connections N] [--bookings N]
 #          [--resources N] [--reseed]
+# SQLite keeps its seeded database between runs (--reseed starts over; each
+# run books the next free slots); PostgreSQL seeds a throw-away server every run.
 # Needs wrk, sqlite3 / psql, and PostgreSQL's server binaries for --driver postgres.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -86,11 +88,10 @@ else
   PG_URL="postgresql://almanac@127.0.0.1:$PG_PORT/almanac_test"
   FLAGS=(--db "$PG_URL")
   sql() { psql -X -q -At "$PG_URL" -c "$1"; }
-  if [[ $RESEED == 1 ]]; then
-    bash "$ROOT/tests/tools/pg_test_server.sh" stop "$PG_DIR" "$PG_PORT" >/dev/null 2>&1 || true
-    rm -rf "$PG_DIR" "$WORK/$DRIVER.seeded" "$WORK/$DRIVER.slots.next"
-  fi
-  [[ -d $PG_DIR ]] || rm -f "$WORK/$DRIVER.seeded" "$WORK/$DRIVER.slots.next"
+  # tests/tools/pg_test_server.sh makes a fresh server each start and
+  # removes it at the end (fsync off: a throw-away), so every PostgreSQL run
+  # seeds anew (about 7 minutes on 2 cores).
+  rm -f "$WORK/$DRIVER.seeded" "$WORK/$DRIVER.slots.next"
   bash "$ROOT/tests/tools/pg_test_server.sh" start "$PG_DIR" "$PG_PORT" >/dev/null
 fi
 
@@ -127,8 +128,9 @@ BASE="http://127.0.0.1:$PORT"
 # run_wrk CONNECTIONS DURATION SCRIPT ARGS... -> the RESOURCES_RESULT json
 run_wrk() {
   local c=$1 d=$2 script=$3; shift 3
-  local out
-  out=$(wrk -t"$THREADS" -c"$c" -d"${d}s" --latency -H "Authorization: Bearer $TOKEN" \
+  local out t=$THREADS
+  (( c < t )) && t=$c
+  out=$(wrk -t"$t" -c"$c" -d"${d}s" --latency -H "Authorization: Bearer $TOKEN" \
     -s "$HERE/lua/$script" "$BASE" -- "$@")
   echo "$out" >>"$WORK/wrk.log"
   echo "$out" | sed -n 's/^RESOURCES_RESULT //p'
@@ -158,19 +160,34 @@ require_clean "$FREE" "free bookings"
 RACE=$(run_wrk "$CONNECTIONS" "$DURATION" post_bookings.lua "$SLOTS" $((CURSOR + CHUNK)) $((CURSOR + 2 * CHUNK)) "$THREADS" race)
 require_clean "$RACE" "racing bookings"
 
-# b) free rooms now; c) a random resource's free slots this week.
+# b) free rooms now; c) a random resource's free slots this week. "Now" is
+# the current minute on a working day between 08:00 and 16:00 UTC; at night
+# and at weekends every room is closed (nothing to search), so then the next
+# working day's 10:00 UTC stands in for it.
 NOW=$(date -u +%s)
-FROM=$(date -u -d "@$((NOW / 60 * 60))" +%Y-%m-%dT%H:%M:%SZ)
-TO=$(date -u -d "@$((NOW / 60 * 60 + 3600))" +%Y-%m-%dT%H:%M:%SZ)
+AT=$((NOW / 60 * 60))
+if (( $(date -u -d "@$AT" +%u) > 5 || $(date -u -d "@$AT" +%H) < 8 || $(date -u -d "@$AT" +%H) >= 16 )); then
+  AT=$(( (AT / 86400 + 1) * 86400 + 10 * 3600 ))
+  while (( $(date -u -d "@$AT" +%u) > 5 )); do AT=$((AT + 86400)); done
+fi
+FROM=$(date -u -d "@$AT" +%Y-%m-%dT%H:%M:%SZ)
+TO=$(date -u -d "@$((AT + 3600))" +%Y-%m-%dT%H:%M:%SZ)
 SEARCH_PATH="/api/v1/resources/search?type=room&from=$FROM&to=$TO"
 ROOMS_FREE=$(curl -s -H "Authorization: Bearer $TOKEN" "$BASE$SEARCH_PATH" |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
+# Each read twice: one connection (the latency of one request on an idle
+# server) and $CONNECTIONS (throughput; latency includes queueing for the
+# cores).
+SEARCH1=$(run_wrk 1 "$DURATION" get_paths.lua "$SEARCH_PATH")
+require_clean "$SEARCH1" "search"
 SEARCH=$(run_wrk "$CONNECTIONS" "$DURATION" get_paths.lua "$SEARCH_PATH")
 require_clean "$SEARCH" "search"
 MONDAY=$(date -u -d "@$(( (NOW / 86400 - ($(date -u +%u) - 1)) * 86400 ))" +%Y-%m-%d)
 NEXT_MONDAY=$(date -u -d "$MONDAY + 7 days" +%Y-%m-%d)
-AVAIL=$(run_wrk "$CONNECTIONS" "$DURATION" get_paths.lua \
-  "/api/v1/resources/{id}/availability?from=$MONDAY&to=$NEXT_MONDAY" "$FIRST_ID" "$LAST_ID")
+AVAIL_PATH="/api/v1/resources/{id}/availability?from=$MONDAY&to=$NEXT_MONDAY"
+AVAIL1=$(run_wrk 1 "$DURATION" get_paths.lua "$AVAIL_PATH" "$FIRST_ID" "$LAST_ID")
+require_clean "$AVAIL1" "availability"
+AVAIL=$(run_wrk "$CONNECTIONS" "$DURATION" get_paths.lua "$AVAIL_PATH" "$FIRST_ID" "$LAST_ID")
 require_clean "$AVAIL" "availability"
 
 # d) analytics of the seeded two years, by week (few connections: a report).
@@ -208,10 +225,13 @@ printf '| %s | a) POST bookings, distinct free slots | %s | %.0f | %s | %s | %s 
 printf '| %s | a) POST bookings, %d threads racing per slot | %s | %.0f | %s | %s | %s | %s |\n' "$DRIVER" \
   "$THREADS" "$(fmt_rate "$RACE" rps)" "$(echo "$race_ok / $race_s" | bc -l)" "$race_ok" "$race_409" \
   "$(ms "$RACE" p50_ms)" "$(ms "$RACE" p99_ms)"
-printf '| %s | b) search free rooms now (%s of the rooms free) | %s | - | - | - | %s | %s |\n' "$DRIVER" \
-  "$ROOMS_FREE" "$(fmt_rate "$SEARCH" rps)" "$(ms "$SEARCH" p50_ms)" "$(ms "$SEARCH" p99_ms)"
-printf '| %s | c) availability of a resource this week | %s | - | - | - | %s | %s |\n' "$DRIVER" \
-  "$(fmt_rate "$AVAIL" rps)" "$(ms "$AVAIL" p50_ms)" "$(ms "$AVAIL" p99_ms)"
+for c in 1 "$CONNECTIONS"; do
+  if [[ $c == 1 ]]; then S=$SEARCH1; A=$AVAIL1; else S=$SEARCH; A=$AVAIL; fi
+  printf '| %s | b) search free rooms %s-%s (%s rooms free), %s connection(s) | %s | - | - | - | %s | %s |\n' \
+    "$DRIVER" "$FROM" "${TO:11:5}" "$ROOMS_FREE" "$c" "$(fmt_rate "$S" rps)" "$(ms "$S" p50_ms)" "$(ms "$S" p99_ms)"
+  printf '| %s | c) availability of a random resource, %s..%s, %s connection(s) | %s | - | - | - | %s | %s |\n' \
+    "$DRIVER" "$MONDAY" "$NEXT_MONDAY" "$c" "$(fmt_rate "$A" rps)" "$(ms "$A" p50_ms)" "$(ms "$A" p99_ms)"
+done
 printf '| %s | d) analytics, 2 years by week, all resources (%s KB, 2 connections) | %s | - | - | - | %s | %s |\n' \
   "$DRIVER" "$((ANALYTICS_BYTES / 1024))" "$(fmt_rate "$ANALYTICS" rps)" "$(ms "$ANALYTICS" p50_ms)" \
   "$(ms "$ANALYTICS" p99_ms)"

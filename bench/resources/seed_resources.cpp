@@ -194,8 +194,8 @@ int Seed(const Options& o) {
   const int days = kPastDays + kFutureDays;
   // The services see a clock before every seeded booking, so none is "in
   // the past" for the booking rules.
-  core::FakeClock clock(Instant::FromUnixSeconds(
-      static_cast<std::int64_t>(first_day.days() - 2) * kDay));
+  core::FakeClock clock(
+      Instant::FromUnixSeconds(static_cast<std::int64_t>(first_day.days() - 2) * kDay));
   domain::AccountOptions ao;
   ao.password_params = core::PasswordHashParams::ForTest();
   domain::AccountService accounts(**st, clock, ao);
@@ -337,9 +337,9 @@ int Seed(const Options& o) {
   std::printf(
       "seeded org \"resbench\": %zu resources (ids %lld-%lld), %ld bookings (%ld refused) from "
       "%s for %d days, %d users, in %.1f s with %d thread(s) (seed %u)\n",
-      made.size(), static_cast<long long>(made.front().id),
-      static_cast<long long>(made.back().id), booked.load(), failed.load(),
-      domain::FormatIsoDate(first_day).c_str(), days, o.users + 10, secs, threads, o.seed);
+      made.size(), static_cast<long long>(made.front().id), static_cast<long long>(made.back().id),
+      booked.load(), failed.load(), domain::FormatIsoDate(first_day).c_str(), days, o.users + 10,
+      secs, threads, o.seed);
   return failed.load() == 0 ? 0 : 1;
 }
 

@@ -128,9 +128,8 @@ Result<std::vector<Resource>> ResourcesInScope(StoreTx& tx, Id org_id,
   }
   if (scope.resource_id && out.empty()) {
     // Another type, or no such resource: tell the two apart.
-    const bool exists = std::any_of(all.begin(), all.end(), [&](const Resource& r) {
-      return r.id == *scope.resource_id;
-    });
+    const bool exists = std::any_of(all.begin(), all.end(),
+                                    [&](const Resource& r) { return r.id == *scope.resource_id; });
     if (!exists) return MakeError(Code::kNotFound, "no such resource");
   }
   return out;
@@ -159,7 +158,9 @@ std::vector<ZoneGroup> GroupByZone(const std::vector<Resource>& resources,
     if (fresh) {
       ZoneGroup g;
       g.zone = zone;
-      for (const AnalyticsPeriodSpan& p : periods) g.boundaries.push_back(MidnightIn(*zone, p.start));
+      for (const AnalyticsPeriodSpan& p : periods) {
+        g.boundaries.push_back(MidnightIn(*zone, p.start));
+      }
       g.boundaries.push_back(MidnightIn(*zone, periods.back().end));
       out.push_back(std::move(g));
     }
@@ -267,7 +268,8 @@ std::vector<AnalyticsPeriodSpan> PeriodsOf(Date from, Date to, AnalyticsPeriod p
       p.label = IsoWeekLabel(cur);
     } else {
       const core::CivilDate c = cur.civil();
-      next = c.month == 12 ? Date::FromCivil(c.year + 1, 1, 1) : Date::FromCivil(c.year, c.month + 1, 1);
+      next = c.month == 12 ? Date::FromCivil(c.year + 1, 1, 1)
+                           : Date::FromCivil(c.year, c.month + 1, 1);
       p.label = fmt::format("{:04}-{:02}", c.year, c.month);
     }
     p.end = std::min(next, to);
@@ -342,7 +344,8 @@ Result<ResourceUtilisation> AnalyticsService::Utilisation(const Principal& calle
         for (std::size_t k = 0; k < n; ++k) {
           UsageFigures& f = figures[i][k];
           if (!booked[i].empty()) f.booked_seconds = booked[i][k];
-          f.cost = r.cost_per_use * f.bookings.approved + HourlyCost(r.cost_per_hour, f.booked_seconds);
+          f.cost =
+              r.cost_per_use * f.bookings.approved + HourlyCost(r.cost_per_hour, f.booked_seconds);
         }
       }
     }

@@ -50,8 +50,8 @@ inline constexpr int kMaxAnalyticsDays = 731;
 
 // Which resources, over which days.
 struct AnalyticsScope {
-  core::Date from;  // the first day
-  core::Date to;    // the day after the last one (exclusive)
+  core::Date from;                // the first day
+  core::Date to;                  // the day after the last one (exclusive)
   std::string type;               // resource type key; "" = every type
   std::optional<Id> resource_id;  // one resource only
 };
@@ -106,7 +106,7 @@ struct ResourceUtilisation {
 
 struct RequesterUsage {
   Id user_id = 0;
-  std::string name;  // display name, else username
+  std::string name;                 // display name, else username
   std::int64_t booked_seconds = 0;  // approved bookings inside the window
   BookingCounts bookings;           // bookings starting in the window, by status
   std::optional<double> RejectionRate() const;

@@ -5,21 +5,23 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <memory>
-#include <set>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "domain/event_fields.h"
-#include "http/auth.h"
 #include "http/internal/csv_writer.h"
-#include "http/problem.h"
+#include "http/internal/rest.h"
 
 namespace almanac::http {
 namespace {
 
 using domain::Principal;
+using internal::Fail;
 
-Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
-Response Fail(const Error& e) { return ProblemResponse(e); }
+Error Invalid(std::string message) { return internal::BadField(std::move(message)); }
 
 std::string IsoDate(core::Date d) { return domain::FormatIsoDate(d); }
 
@@ -33,10 +35,17 @@ std::optional<double> HoursOpt(std::int64_t seconds) {
   return static_cast<double>(seconds) / 3600.0;
 }
 
+// At most `n` bytes of `s`, not cutting a UTF-8 sequence.
+std::string_view Clip(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 Status OnlyParams(const Request& req, std::initializer_list<std::string_view> known) {
   for (const auto& [name, value] : req.query_params()) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return Invalid(fmt::format("unknown query parameter \"{}\"", name));
+      return Invalid(fmt::format("unknown query parameter \"{}\"", Clip(name, 64)));
     }
   }
   return OkStatus();
@@ -70,7 +79,9 @@ Result<domain::AnalyticsScope> ReadScope(const Request& req) {
   ALMANAC_ASSIGN_OR_RETURN(s.from, QueryDate(req, "from"));
   ALMANAC_ASSIGN_OR_RETURN(s.to, QueryDate(req, "to"));
   s.type = req.Query("type").value_or("");
-  if (s.type.size() > 32) return Invalid("type must be a resource type key (1-32 of a-z, 0-9, _ and -)");
+  if (s.type.size() > 32) {
+    return Invalid("type must be a resource type key (1-32 of a-z, 0-9, _ and -)");
+  }
   if (req.Query("resource")) {
     ALMANAC_ASSIGN_OR_RETURN(std::int64_t id,
                              QueryInt(req, "resource", 0, 1, INT64_MAX, "a resource id"));
@@ -323,8 +334,8 @@ Response Requesters(const Request& req, const Principal& p, domain::AnalyticsSer
   if (*csv) {
     std::string body;
     internal::CsvWriter w(&body);
-    w.Row({"rank", "user_id", "name", "booked_hours", "bookings", "pending", "approved",
-           "rejected", "cancelled", "rejection_rate"});
+    w.Row({"rank", "user_id", "name", "booked_hours", "bookings", "pending", "approved", "rejected",
+           "cancelled", "rejection_rate"});
     int rank = 0;
     for (const domain::RequesterUsage& u : ranking->items) {
       w.Number(++rank);
@@ -368,36 +379,21 @@ Response Requesters(const Request& req, const Principal& p, domain::AnalyticsSer
   return JsonResponse(std::move(body));
 }
 
-using AuthedHandler = std::function<Response(Request&, const Principal&)>;
-
-Handler Authed(domain::AccountService* accounts, AuthedHandler h) {
-  return [accounts, h = std::move(h)](Request& req) -> Response {
-    Result<Principal> p = AuthenticateRequest(*accounts, req, SessionUse::kAllowed);
-    if (!p.ok()) {
-      Response r = Fail(p.error());
-      if (p.error().code == Code::kUnauthenticated) {
-        r.AddHeader("WWW-Authenticate",
-                    "Bearer realm=\"Almanac\", Basic realm=\"Almanac\", charset=\"UTF-8\"");
-      }
-      return r;
-    }
-    return h(req, *p);
-  };
-}
-
 }  // namespace
 
 void RegisterAnalyticsApi(Router& router, const AnalyticsApiServices& services) {
   if (services.analytics == nullptr || services.accounts == nullptr) return;
   domain::AnalyticsService* analytics = services.analytics;
-  router.Add("GET", "/api/v1/analytics/resources",
-             Authed(services.accounts, [analytics](Request& req, const Principal& p) {
-               return Utilisation(req, p, *analytics);
-             }));
-  router.Add("GET", "/api/v1/analytics/requesters",
-             Authed(services.accounts, [analytics](Request& req, const Principal& p) {
-               return Requesters(req, p, *analytics);
-             }));
+  router.Add(
+      "GET", "/api/v1/analytics/resources",
+      internal::RequireCaller(*services.accounts, [analytics](Request& req, const Principal& p) {
+        return Utilisation(req, p, *analytics);
+      }));
+  router.Add(
+      "GET", "/api/v1/analytics/requesters",
+      internal::RequireCaller(*services.accounts, [analytics](Request& req, const Principal& p) {
+        return Requesters(req, p, *analytics);
+      }));
 }
 
 }  // namespace almanac::http

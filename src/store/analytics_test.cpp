@@ -12,13 +12,9 @@
 #include <map>
 #include <tuple>
 
-#include "core/clock.h"
-#include "domain/accounts.h"
 #include "domain/analytics.h"
-#include "domain/event_fields.h"
 #include "domain/resources.h"
-#include "store/sql_store.h"
-#include "store/test_support.h"
+#include "store/service_test_support.h"
 
 namespace almanac::store {
 namespace {
@@ -29,17 +25,8 @@ using domain::Role;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-#define ASSERT_OK(expr)                                                                          \
-  do {                                                                                           \
-    auto&& assert_ok_ = (expr);                                                                  \
-    ASSERT_TRUE(assert_ok_.ok()) << DescribeStatus(::almanac::internal::ToStatus(assert_ok_)); \
-  } while (false)
-
 constexpr std::int64_t kHour = 3600;
 
-core::Instant At(std::string_view rfc3339) {
-  return domain::ParseApiTime(rfc3339).value().instant;
-}
 core::Date Day(int y, int m, int d) { return core::Date::FromCivil(y, m, d); }
 
 std::vector<domain::BookableHours> Weekdays9To17() {
@@ -48,24 +35,13 @@ std::vector<domain::BookableHours> Weekdays9To17() {
   return h;
 }
 
-class AnalyticsTest : public testing::TestWithParam<Dialect> {
+class AnalyticsTest : public StoreServiceTest {
  protected:
   void SetUp() override {
-    location_.SetUp(GetParam());
-    ASSERT_FALSE(location_.location().empty());
-    DatabaseOptions o;
-    o.location = location_.location();
-    o.sqlite_sync = SqliteSync::kNormal;
-    Result<std::unique_ptr<SqlStore>> store = SqlStore::Open(o);
-    ASSERT_TRUE(store.ok()) << DescribeStatus(store.status());
-    store_ = std::move(store).value();
-    domain::AccountOptions ao;
-    ao.password_params = core::PasswordHashParams::ForTest();
-    accounts_ = std::make_unique<domain::AccountService>(*store_, clock_, ao);
+    OpenStore();
+    if (HasFatalFailure()) return;
     resources_ = std::make_unique<domain::ResourceService>(*store_, clock_);
     analytics_ = std::make_unique<domain::AnalyticsService>(*store_);
-    ASSERT_OK(accounts_->CreateOrganisation("acme", "Acme"));
-    ASSERT_OK(accounts_->CreateOrganisation("globex", "Globex"));
     alice_ = AddUser("acme", "alice", Role::kMember);
     bob_ = AddUser("acme", "bob", Role::kMember);
     boss_ = AddUser("acme", "boss", Role::kManager);
@@ -73,18 +49,6 @@ class AnalyticsTest : public testing::TestWithParam<Dialect> {
     guest_ = AddUser("acme", "guest", Role::kViewer);
     mallory_ = AddUser("globex", "mallory", Role::kAdmin);
     Seed();
-  }
-
-  Principal AddUser(std::string_view org, std::string_view name, Role role) {
-    domain::NewUser u;
-    u.username = std::string(name);
-    u.email = std::string(name) + "@example.org";
-    u.display_name = "User " + std::string(name);
-    u.role = role;
-    u.password = "correct horse " + std::string(name);
-    Result<domain::User> user = accounts_->CreateUser(org, u);
-    EXPECT_TRUE(user.ok()) << DescribeStatus(user.status());
-    return user.ok() ? domain::PrincipalOf(*user) : Principal{};
   }
 
   domain::Resource Create(const Principal& admin, domain::ResourceChange c) {
@@ -104,9 +68,7 @@ class AnalyticsTest : public testing::TestWithParam<Dialect> {
     EXPECT_TRUE(made.ok()) << start << ": " << DescribeStatus(made.status());
     return made.ok() ? made->bookings.front().id : 0;
   }
-  void Approve(domain::Id id) {
-    EXPECT_TRUE(resources_->Approve(boss_, id, {}).ok());
-  }
+  void Approve(domain::Id id) { EXPECT_TRUE(resources_->Approve(boss_, id, {}).ok()); }
   void Reject(domain::Id id) { EXPECT_TRUE(resources_->Reject(boss_, id, "no").ok()); }
 
   // The organisation of the hand-computed figures (see each test).
@@ -193,10 +155,6 @@ class AnalyticsTest : public testing::TestWithParam<Dialect> {
     return out;
   }
 
-  TestDatabaseLocation location_;
-  core::FakeClock clock_{At("2025-01-01T00:00:00Z")};
-  std::unique_ptr<SqlStore> store_;
-  std::unique_ptr<domain::AccountService> accounts_;
   std::unique_ptr<domain::ResourceService> resources_;
   std::unique_ptr<domain::AnalyticsService> analytics_;
   Principal alice_, bob_, boss_, root_, guest_, mallory_;
@@ -242,8 +200,8 @@ TEST_P(AnalyticsTest, WeeklyFiguresOfARoomWithApprovalsBuffersAndCost) {
 }
 
 TEST_P(AnalyticsTest, MonthlyFiguresOfTheSameRoom) {
-  domain::ResourceUtilisation u = Utilisation(root_, Day(2025, 3, 1), Day(2025, 4, 1),
-                                              AnalyticsPeriod::kMonth, "", hall_.id);
+  domain::ResourceUtilisation u =
+      Utilisation(root_, Day(2025, 3, 1), Day(2025, 4, 1), AnalyticsPeriod::kMonth, "", hall_.id);
   ASSERT_EQ(u.resources.size(), 1u);
   const domain::ResourcePeriodUsage& m = u.resources[0];
   EXPECT_EQ(m.period.label, "2025-03");
@@ -288,8 +246,7 @@ TEST_P(AnalyticsTest, WeeksAreReadInTheResourcesZoneAndBookingsAreClipped) {
   EXPECT_EQ(w14.figures.cost, 2 * 100 + 5 * 600);
   EXPECT_DOUBLE_EQ(*w14.figures.RejectionRate(), 0.0);  // approved without approval
   // The same bookings by month.
-  u = Utilisation(boss_, Day(2025, 3, 1), Day(2025, 6, 1), AnalyticsPeriod::kMonth, "",
-                  van_.id);
+  u = Utilisation(boss_, Day(2025, 3, 1), Day(2025, 6, 1), AnalyticsPeriod::kMonth, "", van_.id);
   ASSERT_EQ(u.resources.size(), 3u);
   EXPECT_EQ(u.resources[0].period.label, "2025-03");
   EXPECT_EQ(u.resources[0].figures.booked_seconds, 9 * kHour);  // v1 3 h, v2 5 h, v4 1 h
@@ -407,9 +364,8 @@ TEST_P(AnalyticsTest, ManagersAndAdminsOnlyAndOrganisationsApart) {
 
 TEST_P(AnalyticsTest, BadInputsAreInvalidArgument) {
   auto bad = [&](domain::AnalyticsScope s, std::string_view message) {
-    for (const Status& st :
-         {analytics_->Utilisation(boss_, s, AnalyticsPeriod::kMonth).status(),
-          analytics_->TopRequesters(boss_, s, 10).status()}) {
+    for (const Status& st : {analytics_->Utilisation(boss_, s, AnalyticsPeriod::kMonth).status(),
+                             analytics_->TopRequesters(boss_, s, 10).status()}) {
       EXPECT_EQ(st.code(), Code::kInvalidArgument) << message;
       if (!st.ok()) {
         EXPECT_THAT(st.error().message, HasSubstr(std::string(message)));
@@ -423,8 +379,7 @@ TEST_P(AnalyticsTest, BadInputsAreInvalidArgument) {
   domain::AnalyticsScope ok{Day(2024, 1, 1), Day(2026, 1, 1), "", std::nullopt};  // 731 days
   EXPECT_TRUE(analytics_->Utilisation(boss_, ok, AnalyticsPeriod::kWeek).ok());
   for (int limit : {0, -1, 1001}) {
-    EXPECT_EQ(analytics_->TopRequesters(boss_, ok, limit).status().code(),
-              Code::kInvalidArgument);
+    EXPECT_EQ(analytics_->TopRequesters(boss_, ok, limit).status().code(), Code::kInvalidArgument);
   }
   ok.resource_id = 999999;
   EXPECT_EQ(analytics_->Utilisation(boss_, ok, AnalyticsPeriod::kWeek).status().code(),

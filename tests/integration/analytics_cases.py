@@ -234,7 +234,10 @@ class AnalyticsTest(ServerTestCase):
                 ({"format": "xml"}, "format must be json or csv"),
                 ({"type": "Room!"}, "type must be"),
                 ({"resource": "abc"}, "resource must be"),
-                ({"colour": "red"}, "unknown query parameter \"colour\"")]:
+                ({"colour": "red"}, "unknown query parameter \"colour\""),
+                ({"é" * 300: "x"}, "unknown query parameter"),
+                ({"from": "2031-02-30"}, "from must be a date"),
+                ({"resource": "9" * 40}, "resource must be")]:
             params = {k: v for k, v in params.items()}
             with self.subTest(params=params):
                 p = {"from": "2031-03-03", "to": "2031-03-17"}

@@ -35,9 +35,8 @@ class CsvWriter {
   // A text field, quoted when needed and defused (see above).
   void Text(std::string_view v) {
     Separate();
-    const bool formula = !v.empty() && (v.front() == '=' || v.front() == '+' ||
-                                        v.front() == '-' || v.front() == '@' ||
-                                        v.front() == '\t' || v.front() == '\r');
+    const bool formula = !v.empty() && (v.front() == '=' || v.front() == '+' || v.front() == '-' ||
+                                        v.front() == '@' || v.front() == '\t' || v.front() == '\r');
     const bool quote = formula || v.find_first_of(",\"\r\n") != std::string_view::npos;
     if (!quote) {
       out_->append(v);
