@@ -1335,6 +1335,11 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (loc.find(needle) == std::string::npos) continue;
       }
+      // Closed then (hours, unavailability): no need to read its bookings.
+      if (search.free && !Within(BookableSpans(r, ZoneOf(r), search.free->start, search.free->end),
+                                 search.free->start, search.free->end)) {
+        continue;
+      }
       reach = std::max<std::int64_t>(reach, (r.buffer_before_min + r.buffer_after_min) * kMinute +
                                                 kDay);
       ids.push_back(r.id);

@@ -782,6 +782,29 @@ TEST_P(BookingsTest, DecisionsLeaveNotificationEventsForTheOtherSide) {
   }
 }
 
+TEST_P(BookingsTest, ALongBookingStillBlocksItsMiddle) {
+  // Range reads start max_block_s (the resource's longest block) before the
+  // window: a ten-day booking is seen from its fifth day, short ones around it too.
+  domain::Resource van = Room();
+  ASSERT_OK(Book(alice_, van.id, "2025-01-20T09:00:00Z", "2025-01-20T10:00:00Z"));
+  ASSERT_OK(Book(alice_, van.id, "2025-02-01T00:00:00Z", "2025-02-11T00:00:00Z", "Expedition"));
+  domain::BookingConflict conflict;
+  Result<domain::BookingCreated> mid =
+      Book(bob_, van.id, "2025-02-06T10:00:00Z", "2025-02-06T11:00:00Z", "Errand", &conflict);
+  ASSERT_EQ(mid.status().code(), Code::kConflict);
+  ASSERT_EQ(conflict.clashes.size(), 1u);
+  EXPECT_EQ(conflict.clashes[0].holder_span->start, At("2025-02-01T00:00:00Z"));
+  domain::ResourceSearch search;
+  search.free = domain::TimeSpan{At("2025-02-06T10:00:00Z"), At("2025-02-06T11:00:00Z")};
+  Result<std::vector<domain::Resource>> found = resources_->Search(bob_, search);
+  ASSERT_OK(found);
+  for (const domain::Resource& r : *found) EXPECT_NE(r.id, van.id);
+  Result<std::vector<domain::TimeSpan>> free = resources_->Availability(
+      bob_, van.id, At("2025-02-06T00:00:00Z"), At("2025-02-07T00:00:00Z"));
+  ASSERT_OK(free);
+  EXPECT_TRUE(free->empty());
+}
+
 TEST_P(BookingsTest, CheckInWindowAndAutoReleaseOfUnclaimedBookings) {
   domain::ResourceChange rc;
   rc.auto_release_min = 10;
