@@ -167,7 +167,7 @@ struct WindowCacheStats {
 };
 
 struct EventServiceOptions {
-  std::size_t cache_entries = 50'000;
+  std::size_t cache_entries = 20'000;  // parsed events kept; the bulk of the RSS
   // Expanded windows kept per calendar, key and version (bytes, estimated).
   std::size_t window_cache_bytes = 32u << 20;
   std::int64_t max_window_days = 400;
