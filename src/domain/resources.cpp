@@ -599,16 +599,24 @@ std::vector<TimeSpan> Subtract(const std::vector<TimeSpan>& spans,
 
 namespace {
 
-// Cancels a booking the system lets go (its event or instance is gone, or
-// nobody claimed it), with `action` and `why` in its history.
-Status Release(StoreTx& tx, const Resource& r, Booking b, Id actor, std::string action,
-               std::string why, Instant now) {
-  b.status = BookingStatus::kCancelled;
+// Ends a booking as `status` (rejected or cancelled): it stops blocking,
+// `action` and `why` go to its history and it leaves the resource calendar.
+Status Withdraw(StoreTx& tx, const Resource& r, Booking& b, BookingStatus status, Id actor,
+                std::string action, std::string why, Instant now) {
+  b.status = status;
   b.blocking = false;
   b.updated_at = now;
   ALMANAC_RETURN_IF_ERROR(tx.UpdateBookingStatus(b));
   ALMANAC_RETURN_IF_ERROR(Record(tx, b, actor, std::move(action), std::move(why), now));
   return DropBookingObject(tx, r, b.id, now);
+}
+
+// Cancels a booking the system lets go (its event or instance is gone, or
+// nobody claimed it).
+Status Release(StoreTx& tx, const Resource& r, Booking b, Id actor, std::string action,
+               std::string why, Instant now) {
+  return Withdraw(tx, r, b, BookingStatus::kCancelled, actor, std::move(action), std::move(why),
+                  now);
 }
 
 std::string DescribeClash(const BookingClash& c) {
@@ -1123,14 +1131,9 @@ Result<Approved> ResourceService::Approve(const Principal& caller, Id booking_id
         const bool held = std::any_of(clashes.begin(), clashes.end(),
                                       [](const BookingClash& c) { return c.kind == "booking"; });
         if (!held) continue;
-        p.status = BookingStatus::kRejected;
-        p.blocking = false;
-        p.updated_at = now;
-        ALMANAC_RETURN_IF_ERROR(tx.UpdateBookingStatus(p));
-        ALMANAC_RETURN_IF_ERROR(Record(
-            tx, p, caller.user_id, "auto-rejected",
+        ALMANAC_RETURN_IF_ERROR(Withdraw(
+            tx, r, p, BookingStatus::kRejected, caller.user_id, "auto-rejected",
             fmt::format("clashes with booking {}, approved at {}", b.id, Rfc3339(now)), now));
-        ALMANAC_RETURN_IF_ERROR(DropBookingObject(tx, r, p.id, now));
         out.auto_rejected.push_back(p.id);
       }
     }
@@ -1166,12 +1169,8 @@ Result<Booking> ResourceService::Reject(const Principal& caller, Id booking_id,
       return MakeError(Code::kFailedPrecondition,
                        fmt::format("the booking is {}, not pending", BookingStatusName(b.status)));
     }
-    b.status = BookingStatus::kRejected;
-    b.blocking = false;
-    b.updated_at = now;
-    ALMANAC_RETURN_IF_ERROR(tx.UpdateBookingStatus(b));
-    ALMANAC_RETURN_IF_ERROR(Record(tx, b, caller.user_id, "rejected", comment, now));
-    ALMANAC_RETURN_IF_ERROR(DropBookingObject(tx, r, b.id, now));
+    ALMANAC_RETURN_IF_ERROR(
+        Withdraw(tx, r, b, BookingStatus::kRejected, caller.user_id, "rejected", comment, now));
     out = std::move(b);
     return OkStatus();
   }));
@@ -1195,12 +1194,8 @@ Result<Booking> ResourceService::Cancel(const Principal& caller, Id booking_id,
       return MakeError(Code::kFailedPrecondition,
                        fmt::format("the booking is {} already", BookingStatusName(b.status)));
     }
-    b.status = BookingStatus::kCancelled;
-    b.blocking = false;
-    b.updated_at = now;
-    ALMANAC_RETURN_IF_ERROR(tx.UpdateBookingStatus(b));
-    ALMANAC_RETURN_IF_ERROR(Record(tx, b, caller.user_id, "cancelled", comment, now));
-    ALMANAC_RETURN_IF_ERROR(DropBookingObject(tx, r, b.id, now));
+    ALMANAC_RETURN_IF_ERROR(
+        Withdraw(tx, r, b, BookingStatus::kCancelled, caller.user_id, "cancelled", comment, now));
     out = std::move(b);
     return OkStatus();
   }));
