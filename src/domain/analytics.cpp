@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "core/time_zone.h"
+#include "domain/leave.h"
 #include "domain/resources.h"
 
 namespace almanac::domain {
@@ -41,6 +43,12 @@ std::optional<double> Rate(const BookingCounts& c) {
 }  // namespace
 
 std::optional<double> UsageFigures::RejectionRate() const { return Rate(bookings); }
+
+std::optional<double> LeaveFigures::AbsenceRate() const {
+  const std::int64_t capacity = 2 * static_cast<std::int64_t>(members) * working_days;
+  if (capacity <= 0) return std::nullopt;
+  return static_cast<double>(approved_half_days) / static_cast<double>(capacity);
+}
 std::optional<double> RequesterUsage::RejectionRate() const { return Rate(bookings); }
 
 namespace {
@@ -436,6 +444,126 @@ Result<RequesterRanking> AnalyticsService::TopRequesters(const Principal& caller
               return a.user_id < b.user_id;
             });
   if (out.items.size() > static_cast<std::size_t>(limit)) out.items.resize(limit);
+  return out;
+}
+
+namespace {
+
+int WorkingDays(Date from, Date to) {
+  int n = 0;
+  for (std::int32_t d = from.days(); d < to.days(); ++d) {
+    if (static_cast<int>(Date::FromDays(d).weekday()) < 5) ++n;
+  }
+  return n;
+}
+
+std::int64_t FirstSlot(Date d) { return 2 * static_cast<std::int64_t>(d.days()); }
+
+// Adds one request's half days in each period to the figures of its team
+// and of the organisation; `on_leave` collects who was away per period.
+void AddLeave(const LeaveRequest& r, std::size_t type_index,
+              const std::vector<AnalyticsPeriodSpan>& periods, std::vector<LeaveFigures>* team,
+              std::vector<LeaveFigures>* overall,
+              std::vector<std::vector<std::pair<std::string, Id>>>* on_leave,
+              const std::string& team_name) {
+  const bool approved = r.status == LeaveStatus::kApproved;
+  for (std::size_t k = 0; k < periods.size(); ++k) {
+    const AnalyticsPeriodSpan& p = periods[k];
+    if (r.end_slot <= FirstSlot(p.start) || r.start_slot >= FirstSlot(p.end)) continue;
+    const int half_days = WorkingHalfDaysIn(r.start_slot, r.end_slot, p.start, p.end);
+    for (LeaveFigures* f : {&(*team)[k], &(*overall)[k]}) {
+      if (approved) {
+        f->approved_half_days += half_days;
+        f->approved_by_type[type_index] += half_days;
+        ++f->requests;
+      } else {
+        f->pending_half_days += half_days;
+        f->pending_by_type[type_index] += half_days;
+      }
+    }
+    if (approved) (*on_leave)[k].emplace_back(team_name, r.user_id);
+  }
+}
+
+}  // namespace
+
+Result<LeaveSummary> AnalyticsService::LeaveByTeam(const Principal& caller,
+                                                   const LeaveSummaryScope& scope) {
+  ALMANAC_RETURN_IF_ERROR(CheckCaller(caller));
+  ALMANAC_RETURN_IF_ERROR(CheckScope(AnalyticsScope{scope.from, scope.to, "", std::nullopt}));
+  if (scope.team && scope.team->size() > 100) return Invalid("team is at most 100 bytes");
+  const std::vector<AnalyticsPeriodSpan> periods =
+      PeriodsOf(scope.from, scope.to, AnalyticsPeriod::kMonth);
+  LeaveSummary out;
+  std::vector<User> users;
+  std::vector<LeaveRequest> requests;
+  ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
+    ALMANAC_ASSIGN_OR_RETURN(out.types, tx.ListLeaveTypes(caller.org_id));
+    ALMANAC_ASSIGN_OR_RETURN(users, tx.ListUsers(caller.org_id));
+    StoreTx::LeaveQuery q;
+    q.statuses = {LeaveStatus::kApproved, LeaveStatus::kPending};
+    q.from_slot = FirstSlot(scope.from);
+    q.to_slot = FirstSlot(scope.to);
+    ALMANAC_ASSIGN_OR_RETURN(requests, tx.ListLeaveRequests(caller.org_id, q));
+    return OkStatus();
+  }));
+
+  std::map<Id, std::size_t> type_index;
+  for (std::size_t i = 0; i < out.types.size(); ++i) type_index[out.types[i].id] = i;
+  std::map<Id, const User*> user_by_id;
+  for (const User& u : users) user_by_id[u.id] = &u;
+  const auto in_scope = [&](const User& u) { return !scope.team || u.team == *scope.team; };
+
+  // Members per team: enabled users, and disabled ones with leave in the window.
+  std::map<std::string, std::set<Id>> members;
+  for (const User& u : users) {
+    if (!u.disabled && in_scope(u)) members[u.team].insert(u.id);
+  }
+  for (const LeaveRequest& r : requests) {
+    auto u = user_by_id.find(r.user_id);
+    if (u != user_by_id.end() && in_scope(*u->second)) members[u->second->team].insert(r.user_id);
+  }
+
+  const std::size_t n = periods.size();
+  const std::size_t types = out.types.size();
+  LeaveFigures blank;
+  blank.approved_by_type.assign(types, 0);
+  blank.pending_by_type.assign(types, 0);
+  std::map<std::string, std::vector<LeaveFigures>> by_team;
+  for (const auto& [team, ids] : members) by_team[team].assign(n, blank);
+  std::vector<LeaveFigures> overall(n, blank);
+  std::vector<std::vector<std::pair<std::string, Id>>> on_leave(n);
+  for (const LeaveRequest& r : requests) {
+    auto u = user_by_id.find(r.user_id);
+    auto t = type_index.find(r.type_id);
+    if (u == user_by_id.end() || t == type_index.end() || !in_scope(*u->second)) continue;
+    AddLeave(r, t->second, periods, &by_team[u->second->team], &overall, &on_leave,
+             u->second->team);
+  }
+
+  int all_members = 0;
+  for (const auto& [team, ids] : members) all_members += static_cast<int>(ids.size());
+  for (std::size_t k = 0; k < n; ++k) {
+    std::sort(on_leave[k].begin(), on_leave[k].end());
+    on_leave[k].erase(std::unique(on_leave[k].begin(), on_leave[k].end()), on_leave[k].end());
+    const int working = WorkingDays(periods[k].start, periods[k].end);
+    overall[k].working_days = working;
+    overall[k].members = all_members;
+    overall[k].people_on_leave = static_cast<int>(on_leave[k].size());
+    for (auto& [team, figures] : by_team) {
+      figures[k].working_days = working;
+      figures[k].members = static_cast<int>(members[team].size());
+    }
+    for (const auto& [team, user] : on_leave[k]) ++by_team[team][k].people_on_leave;
+  }
+  for (auto& [team, figures] : by_team) {
+    for (std::size_t k = 0; k < n; ++k) {
+      out.teams.push_back(TeamMonthLeave{team, periods[k], std::move(figures[k])});
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    out.overall.push_back(TeamMonthLeave{"", periods[k], std::move(overall[k])});
+  }
   return out;
 }
 

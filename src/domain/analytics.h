@@ -118,6 +118,43 @@ struct RequesterRanking {
   std::int64_t requesters = 0;  // requesters with any booking in the window
 };
 
+// ---- leave summary per team and month ----
+
+// Which teams, over which days (whole months are clipped to the window).
+struct LeaveSummaryScope {
+  core::Date from;                  // the first day
+  core::Date to;                    // the day after the last one (exclusive)
+  std::optional<std::string> team;  // one team ("" = users without one); nullopt = every team
+};
+
+// The leave of one team (or of the whole organisation) in one month.
+// Amounts are working half days (Monday to Friday) inside the period.
+struct LeaveFigures {
+  int members = 0;          // see LeaveSummary
+  int working_days = 0;     // Monday to Friday days in the period
+  int people_on_leave = 0;  // members with approved leave in the period
+  int requests = 0;         // approved requests touching the period
+  int approved_half_days = 0;
+  int pending_half_days = 0;
+  // Per type, indexed like LeaveSummary::types.
+  std::vector<int> approved_by_type;
+  std::vector<int> pending_by_type;
+  // approved / (members x working days); nullopt when that is 0.
+  std::optional<double> AbsenceRate() const;
+};
+
+struct TeamMonthLeave {
+  std::string team;  // "" = users without a team
+  AnalyticsPeriodSpan period;
+  LeaveFigures figures;
+};
+
+struct LeaveSummary {
+  std::vector<LeaveType> types;         // every type of the organisation, by id
+  std::vector<TeamMonthLeave> teams;    // by team name, then period
+  std::vector<TeamMonthLeave> overall;  // the teams in scope summed, per period (team "")
+};
+
 class AnalyticsService {
  public:
   explicit AnalyticsService(Store& store);
@@ -136,6 +173,16 @@ class AnalyticsService {
   // for a limit outside 1-1000.
   Result<RequesterRanking> TopRequesters(const Principal& caller, const AnalyticsScope& scope,
                                          int limit);
+
+  // Staff leave per team and calendar month of the window: approved
+  // ("taken", past or planned) and pending half days per type, people on
+  // leave, requests, and the absence rate. A team's members are its users
+  // today that are not disabled, plus disabled ones with leave in the
+  // window; leave counts under the team its person is in today. Every team
+  // appears in every period, with zeros where nobody was away.
+  // Errors: kPermissionDenied (not a manager or admin); kInvalidArgument
+  // (to <= from, a window over kMaxAnalyticsDays, a team over 100 bytes).
+  Result<LeaveSummary> LeaveByTeam(const Principal& caller, const LeaveSummaryScope& scope);
 
  private:
   Store& store_;

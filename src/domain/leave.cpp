@@ -417,6 +417,16 @@ std::string DateRange(const LeaveRequest& r) {
              : fmt::format("{} to {}", FormatIsoDate(r.start_date), FormatIsoDate(r.end_date));
 }
 
+// Monday-to-Friday slots of [start_slot, end_slot).
+int CountWorkingSlots(std::int64_t start_slot, std::int64_t end_slot) {
+  int n = 0;
+  for (std::int64_t s = start_slot; s < end_slot; ++s) {
+    const Date day = Date::FromDays(static_cast<std::int32_t>(FloorDiv2(s)));
+    if (static_cast<int>(day.weekday()) < 5) ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 // ---- pure rules ---------------------------------------------------------------------
@@ -437,12 +447,12 @@ int WorkingHalfDays(std::int64_t start_slot, std::int64_t end_slot, int year) {
     start_slot = std::max(start_slot, YearStartSlot(year));
     end_slot = std::min(end_slot, YearStartSlot(year + 1));
   }
-  int n = 0;
-  for (std::int64_t s = start_slot; s < end_slot; ++s) {
-    const Date day = Date::FromDays(static_cast<std::int32_t>(FloorDiv2(s)));
-    if (static_cast<int>(day.weekday()) < 5) ++n;
-  }
-  return n;
+  return CountWorkingSlots(start_slot, end_slot);
+}
+
+int WorkingHalfDaysIn(std::int64_t start_slot, std::int64_t end_slot, Date from, Date to) {
+  return CountWorkingSlots(std::max(start_slot, 2 * static_cast<std::int64_t>(from.days())),
+                           std::min(end_slot, 2 * static_cast<std::int64_t>(to.days())));
 }
 
 std::vector<LeaveType> BuiltinLeaveTypes(Id org_id, Instant now) {

@@ -245,6 +245,10 @@ std::pair<std::int64_t, std::int64_t> LeaveSlots(core::Date start_date, core::Da
 // The slots of [start_slot, end_slot) on Monday to Friday that fall in
 // calendar year `year` (every year when 0).
 int WorkingHalfDays(std::int64_t start_slot, std::int64_t end_slot, int year = 0);
+// The slots of [start_slot, end_slot) on Monday to Friday that fall in the
+// days [from, to).
+int WorkingHalfDaysIn(std::int64_t start_slot, std::int64_t end_slot, core::Date from,
+                      core::Date to);
 
 // The built-in types an organisation starts with (vacation: 20 days, 5
 // carried over; sick: no allowance, no approval; emergency: 3 days;

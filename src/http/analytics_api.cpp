@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "domain/event_fields.h"
 #include "http/internal/csv_writer.h"
@@ -379,6 +381,122 @@ Response Requesters(const Request& req, const Principal& p, domain::AnalyticsSer
   return JsonResponse(std::move(body));
 }
 
+double DaysOf(int half_days) { return half_days / 2.0; }
+
+void PutLeaveFigures(JsonOut& o, const domain::LeaveFigures& f,
+                     const std::vector<domain::LeaveType>& types) {
+  o.Key("members").Int(f.members);
+  o.Key("working_days").Int(f.working_days);
+  o.Key("people_on_leave").Int(f.people_on_leave);
+  o.Key("requests").Int(f.requests);
+  o.Key("approved_days").Num(DaysOf(f.approved_half_days));
+  o.Key("pending_days").Num(DaysOf(f.pending_half_days));
+  o.Key("absence_rate").Opt(f.AbsenceRate(), 4);
+  o.Key("by_type").Raw("{");
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    o.Key(types[i].key, i == 0).Raw("{");
+    o.Key("approved_days", true).Num(DaysOf(f.approved_by_type[i]));
+    o.Key("pending_days").Num(DaysOf(f.pending_by_type[i]));
+    o.Raw("}");
+  }
+  o.Raw("}");
+}
+
+void CsvLeaveRow(internal::CsvWriter& w, std::string_view level, const domain::TeamMonthLeave& t) {
+  const domain::LeaveFigures& f = t.figures;
+  w.Text(level);
+  w.Text(t.team);
+  w.Text(t.period.label);
+  w.Text(IsoDate(t.period.start));
+  w.Text(IsoDate(t.period.end));
+  w.Number(f.members);
+  w.Number(f.working_days);
+  w.Number(f.people_on_leave);
+  w.Number(f.requests);
+  w.Decimal(DaysOf(f.approved_half_days), 1);
+  w.Decimal(DaysOf(f.pending_half_days), 1);
+  w.Decimal(f.AbsenceRate(), 4);
+  for (std::size_t i = 0; i < f.approved_by_type.size(); ++i) {
+    w.Decimal(DaysOf(f.approved_by_type[i]), 1);
+    w.Decimal(DaysOf(f.pending_by_type[i]), 1);
+  }
+  w.EndRow();
+}
+
+Response LeaveByTeam(const Request& req, const Principal& p, domain::AnalyticsService& analytics) {
+  if (Status s = OnlyParams(req, {"from", "to", "team", "format"}); !s.ok()) return Fail(s.error());
+  domain::LeaveSummaryScope scope;
+  Result<core::Date> from = QueryDate(req, "from");
+  if (!from.ok()) return Fail(from.error());
+  Result<core::Date> to = QueryDate(req, "to");
+  if (!to.ok()) return Fail(to.error());
+  scope.from = *from;
+  scope.to = *to;
+  scope.team = req.Query("team");
+  Result<bool> csv = WantsCsv(req);
+  if (!csv.ok()) return Fail(csv.error());
+  Result<domain::LeaveSummary> summary = analytics.LeaveByTeam(p, scope);
+  if (!summary.ok()) return Fail(summary.error());
+
+  if (*csv) {
+    std::string body;
+    internal::CsvWriter w(&body);
+    for (std::string_view h : {"level", "team", "period", "start", "end", "members",
+                               "working_days", "people_on_leave", "requests", "approved_days",
+                               "pending_days", "absence_rate"}) {
+      w.Text(h);
+    }
+    for (const domain::LeaveType& t : summary->types) {
+      w.Text(t.key + "_approved_days");
+      w.Text(t.key + "_pending_days");
+    }
+    w.EndRow();
+    for (const domain::TeamMonthLeave& t : summary->teams) CsvLeaveRow(w, "team", t);
+    for (const domain::TeamMonthLeave& t : summary->overall) CsvLeaveRow(w, "organisation", t);
+    return CsvResponse(std::move(body),
+                       fmt::format("leave-summary_{}_{}.csv", IsoDate(scope.from),
+                                   IsoDate(scope.to)));
+  }
+
+  std::string body;
+  body.reserve((summary->teams.size() + summary->overall.size()) *
+                   (300 + 60 * summary->types.size()) +
+               200);
+  JsonOut o(&body);
+  o.Raw("{").Key("from", true).Str(IsoDate(scope.from));
+  o.Key("to").Str(IsoDate(scope.to));
+  o.Key("types").Raw("[");
+  for (std::size_t i = 0; i < summary->types.size(); ++i) {
+    const domain::LeaveType& t = summary->types[i];
+    o.Raw(i == 0 ? "{" : ",{");
+    o.Key("key", true).Str(t.key);
+    o.Key("name").Str(t.name);
+    o.Key("color").Str(t.color);
+    o.Key("active").Raw(t.active ? "true" : "false");
+    o.Raw("}");
+  }
+  o.Raw("]");
+  const auto rows = [&](const char* key, const std::vector<domain::TeamMonthLeave>& list,
+                        bool with_team) {
+    o.Key(key).Raw("[");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const domain::TeamMonthLeave& t = list[i];
+      o.Raw(i == 0 ? "{" : ",{");
+      if (with_team) o.Key("team", true).Str(t.team);
+      o.Key("period", !with_team).Str(t.period.label);
+      o.Key("start").Str(IsoDate(t.period.start));
+      o.Key("end").Str(IsoDate(t.period.end));
+      PutLeaveFigures(o, t.figures, summary->types);
+      o.Raw("}");
+    }
+    o.Raw("]");
+  };
+  rows("teams", summary->teams, true);
+  rows("overall", summary->overall, false);
+  o.Raw("}");
+  return JsonResponse(std::move(body));
+}
+
 }  // namespace
 
 void RegisterAnalyticsApi(Router& router, const AnalyticsApiServices& services) {
@@ -393,6 +511,11 @@ void RegisterAnalyticsApi(Router& router, const AnalyticsApiServices& services) 
       "GET", "/api/v1/analytics/requesters",
       internal::RequireCaller(*services.accounts, [analytics](Request& req, const Principal& p) {
         return Requesters(req, p, *analytics);
+      }));
+  router.Add(
+      "GET", "/api/v1/analytics/leave",
+      internal::RequireCaller(*services.accounts, [analytics](Request& req, const Principal& p) {
+        return LeaveByTeam(req, p, *analytics);
       }));
 }
 

@@ -2,7 +2,8 @@
 // drivers: every workflow transition and who may make it, overlap refusal,
 // half days, weekends, balances across a year boundary with carry-over,
 // organisation isolation, the staff leave calendar and free/busy, bad
-// inputs, and concurrent overlapping requests.
+// inputs, concurrent overlapping requests, and the leave summary per team
+// and month (domain/analytics.h).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 
 #include "core/clock.h"
 #include "domain/accounts.h"
+#include "domain/analytics.h"
 #include "domain/calendars.h"
 #include "domain/events.h"
 #include "domain/leave.h"
@@ -797,6 +799,171 @@ TEST_P(LeaveTest, ConcurrentOverlappingRequestsNeverBothHold) {
   domain::LeaveFilter f;
   f.user_id = alice_.user_id;
   EXPECT_EQ(static_cast<int>(leave_->List(alice_, f)->size()), made.load());
+}
+
+// ---- leave summary per team and month (analytics.h) ----------------------------------------
+
+const domain::TeamMonthLeave* RowOf(const std::vector<domain::TeamMonthLeave>& rows,
+                                    std::string_view team, std::string_view period) {
+  for (const domain::TeamMonthLeave& r : rows) {
+    if (r.team == team && r.period.label == period) return &r;
+  }
+  return nullptr;
+}
+
+int TypeDays(const domain::LeaveSummary& s, const domain::LeaveFigures& f, std::string_view key,
+             bool approved) {
+  for (std::size_t i = 0; i < s.types.size(); ++i) {
+    if (s.types[i].key == key) return approved ? f.approved_by_type[i] : f.pending_by_type[i];
+  }
+  ADD_FAILURE() << "no type " << key;
+  return -1;
+}
+
+TEST_P(LeaveTest, LeaveSummaryPerTeamAndMonth) {
+  domain::AnalyticsService analytics(*store_);
+  auto set_team = [&](const Principal& p, std::string team) {
+    domain::UserChange c;
+    c.team = std::move(team);
+    ASSERT_OK(accounts_->UpdateUser(root_, p.user_id, c));
+  };
+  set_team(alice_, "Field");
+  set_team(bob_, "Field");
+  set_team(carol_, "Office");
+  set_team(boss_, "Office");
+  for (const Principal* p : {&boss2_, &root_, &guest_}) set_team(*p, "");
+
+  // Alice: Thursday 27 March to Wednesday 2 April, approved: 3 working days
+  // in March, 2 in April.
+  Result<domain::LeaveView> a = Ask(alice_, "2025-03-27", "2025-04-02");
+  ASSERT_OK(a);
+  ASSERT_OK(leave_->Approve(boss_, a->request.id, ""));
+  // Bob: a sick morning (approved at once), a pending vacation in April, a
+  // rejected one in March.
+  ASSERT_OK(Ask(bob_, "2025-03-10", "2025-03-10", "sick", HalfDay::kAm));
+  ASSERT_OK(Ask(bob_, "2025-04-14", "2025-04-15"));
+  Result<domain::LeaveView> rejected = Ask(bob_, "2025-03-24", "2025-03-24");
+  ASSERT_OK(rejected);
+  ASSERT_OK(leave_->Reject(boss_, rejected->request.id, "busy week"));
+  // Carol: one emergency day approved, one vacation day cancelled.
+  Result<domain::LeaveView> c = Ask(carol_, "2025-03-03", "2025-03-03", "emergency");
+  ASSERT_OK(c);
+  ASSERT_OK(leave_->Approve(boss2_, c->request.id, ""));
+  Result<domain::LeaveView> cancelled = Ask(carol_, "2025-03-20", "2025-03-20");
+  ASSERT_OK(cancelled);
+  ASSERT_OK(leave_->Cancel(carol_, cancelled->request.id, ""));
+  // Another organisation's leave in the same weeks.
+  ASSERT_OK(Ask(mallory_, "2025-03-03", "2025-03-14", "official_business"));
+
+  domain::LeaveSummaryScope scope{D("2025-03-01"), D("2025-05-01"), std::nullopt};
+  Result<domain::LeaveSummary> s = analytics.LeaveByTeam(root_, scope);
+  ASSERT_OK(s);
+  ASSERT_EQ(s->teams.size(), 6u);  // "", Field, Office x March, April
+  EXPECT_EQ(s->teams[0].team, "");
+  EXPECT_EQ(s->teams[2].team, "Field");
+  EXPECT_EQ(s->teams[4].team, "Office");
+  ASSERT_EQ(s->overall.size(), 2u);
+
+  const domain::TeamMonthLeave* field_mar = RowOf(s->teams, "Field", "2025-03");
+  ASSERT_NE(field_mar, nullptr);
+  const domain::LeaveFigures& fm = field_mar->figures;
+  EXPECT_EQ(fm.members, 2);
+  EXPECT_EQ(fm.working_days, 21);
+  EXPECT_EQ(fm.people_on_leave, 2);
+  EXPECT_EQ(fm.requests, 2);
+  EXPECT_EQ(fm.approved_half_days, 7);  // 3 days of vacation, a sick morning
+  EXPECT_EQ(fm.pending_half_days, 0);   // the rejected day is not counted
+  EXPECT_EQ(TypeDays(*s, fm, "vacation", true), 6);
+  EXPECT_EQ(TypeDays(*s, fm, "sick", true), 1);
+  EXPECT_NEAR(fm.AbsenceRate().value(), 7.0 / 84.0, 1e-12);
+
+  const domain::LeaveFigures& fa = RowOf(s->teams, "Field", "2025-04")->figures;
+  EXPECT_EQ(fa.working_days, 22);
+  EXPECT_EQ(fa.people_on_leave, 1);
+  EXPECT_EQ(fa.requests, 1);
+  EXPECT_EQ(fa.approved_half_days, 4);
+  EXPECT_EQ(fa.pending_half_days, 4);
+  EXPECT_EQ(TypeDays(*s, fa, "vacation", false), 4);
+
+  const domain::LeaveFigures& om = RowOf(s->teams, "Office", "2025-03")->figures;
+  EXPECT_EQ(om.members, 2);
+  EXPECT_EQ(om.people_on_leave, 1);
+  EXPECT_EQ(om.approved_half_days, 2);  // the cancelled day is not counted
+  EXPECT_EQ(TypeDays(*s, om, "emergency", true), 2);
+  EXPECT_EQ(TypeDays(*s, om, "vacation", true), 0);
+
+  const domain::LeaveFigures& none = RowOf(s->teams, "", "2025-03")->figures;
+  EXPECT_EQ(none.members, 3);  // boss2, root, guest
+  EXPECT_EQ(none.approved_half_days, 0);
+  EXPECT_EQ(none.AbsenceRate().value(), 0.0);
+
+  const domain::LeaveFigures& all_mar = RowOf(s->overall, "", "2025-03")->figures;
+  EXPECT_EQ(all_mar.members, 7);
+  EXPECT_EQ(all_mar.people_on_leave, 3);
+  EXPECT_EQ(all_mar.requests, 3);
+  EXPECT_EQ(all_mar.approved_half_days, 9);  // Globex's leave is not here
+  const domain::LeaveFigures& all_apr = RowOf(s->overall, "", "2025-04")->figures;
+  EXPECT_EQ(all_apr.approved_half_days, 4);
+  EXPECT_EQ(all_apr.pending_half_days, 4);
+
+  // One team only; the overall rows sum that team.
+  scope.team = "Field";
+  Result<domain::LeaveSummary> field = analytics.LeaveByTeam(boss_, scope);
+  ASSERT_OK(field);
+  ASSERT_EQ(field->teams.size(), 2u);
+  EXPECT_EQ(field->teams[0].team, "Field");
+  EXPECT_EQ(RowOf(field->overall, "", "2025-03")->figures.members, 2);
+  EXPECT_EQ(RowOf(field->overall, "", "2025-03")->figures.approved_half_days, 7);
+
+  // Months are clipped to the window: Monday 31 March and Tuesday 1 April.
+  Result<domain::LeaveSummary> edge = analytics.LeaveByTeam(
+      root_, domain::LeaveSummaryScope{D("2025-03-31"), D("2025-04-02"), std::string("Field")});
+  ASSERT_OK(edge);
+  ASSERT_EQ(edge->teams.size(), 2u);
+  EXPECT_EQ(edge->teams[0].period.label, "2025-03");
+  EXPECT_EQ(edge->teams[0].figures.working_days, 1);
+  EXPECT_EQ(edge->teams[0].figures.approved_half_days, 2);
+  EXPECT_EQ(edge->teams[1].figures.working_days, 1);
+  EXPECT_EQ(edge->teams[1].figures.approved_half_days, 2);
+  EXPECT_EQ(edge->teams[1].figures.pending_half_days, 0);
+
+  // Managers and admins only; bad windows and teams.
+  EXPECT_EQ(analytics.LeaveByTeam(alice_, scope).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(analytics.LeaveByTeam(guest_, scope).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(analytics
+                .LeaveByTeam(root_, domain::LeaveSummaryScope{D("2025-03-01"), D("2025-03-01"),
+                                                              std::nullopt})
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(analytics
+                .LeaveByTeam(root_, domain::LeaveSummaryScope{D("2025-01-01"), D("2027-01-03"),
+                                                              std::nullopt})
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(analytics
+                .LeaveByTeam(root_, domain::LeaveSummaryScope{D("2025-03-01"), D("2025-04-01"),
+                                                              std::string(101, 't')})
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  // Globex sees only its own leave.
+  Result<domain::LeaveSummary> globex = analytics.LeaveByTeam(
+      mallory_, domain::LeaveSummaryScope{D("2025-03-01"), D("2025-04-01"), std::nullopt});
+  ASSERT_OK(globex);
+  ASSERT_EQ(globex->overall.size(), 1u);
+  EXPECT_EQ(globex->overall[0].figures.members, 1);
+  EXPECT_EQ(globex->overall[0].figures.approved_half_days, 0);
+  EXPECT_EQ(globex->overall[0].figures.pending_half_days, 20);  // waits for an approver
+}
+
+TEST(LeaveRulesTest, WorkingHalfDaysInAWindow) {
+  auto [s, e] = domain::LeaveSlots(D("2025-03-27"), D("2025-04-02"), HalfDay::kNone, true, true);
+  EXPECT_EQ(domain::WorkingHalfDaysIn(s, e, D("2025-03-01"), D("2025-04-01")), 5);
+  EXPECT_EQ(domain::WorkingHalfDaysIn(s, e, D("2025-04-01"), D("2025-05-01")), 3);
+  EXPECT_EQ(domain::WorkingHalfDaysIn(s, e, D("2025-03-28"), D("2025-03-31")), 2);  // Fri only
+  EXPECT_EQ(domain::WorkingHalfDaysIn(s, e, D("2025-05-01"), D("2025-06-01")), 0);
 }
 
 }  // namespace

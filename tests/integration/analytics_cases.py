@@ -1,6 +1,6 @@
 """Resource analytics over real HTTP (src/http/analytics_api.cpp,
 docs/analytics.md): utilisation per resource and type per ISO week and month,
-top requesters, their CSV exports (read back with Python's csv module),
+top requesters, the staff leave summary per team and month, their CSV exports (read back with Python's csv module),
 content negotiation, 403 for members and viewers, 400 for bad parameters.
 Bookings lie in 2031 so that they stay ahead of the server's real clock;
 2031-03-03 is a Monday (ISO week 10)."""
@@ -14,7 +14,8 @@ from harness import ServerTestCase, query
 
 # The documented paths these tests cover (endpoints_cases.TESTED_PATHS
 # includes them: its test compares the OpenAPI paths with its own list).
-TESTED_PATHS = {"/api/v1/analytics/resources", "/api/v1/analytics/requesters"}
+TESTED_PATHS = {"/api/v1/analytics/resources", "/api/v1/analytics/requesters",
+                "/api/v1/analytics/leave"}
 
 WEEKDAYS_9_TO_17 = [{"weekday": d, "from": "09:00", "to": "17:00"}
                     for d in ("mon", "tue", "wed", "thu", "fri")]
@@ -251,3 +252,127 @@ class AnalyticsTest(ServerTestCase):
         self.assertProblem(self.requesters(period="week"), 400, "INVALID_ARGUMENT",
                            "unknown query parameter \"period\"")
         self.assertProblem(self.utilisation(resource=999999), 404, "NOT_FOUND", "no such resource")
+
+
+# Team names no other suite uses: the server is shared.
+FIELD = 'an-Field, "North"'
+OPS = "an-Ops"
+
+
+class LeaveSummaryTest(ServerTestCase):
+    """GET /api/v1/analytics/leave: 2031-03 has 21 working days, 2031-04 22."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.boss_id, cls.boss = cls.user("an-lv-boss", "manager")
+        cls.alice_id, cls.alice = cls.user("an-lv-alice", "member")
+        cls.bob_id, cls.bob = cls.user("an-lv-bob", "member")
+        for uid, team in ((cls.alice_id, FIELD), (cls.bob_id, FIELD), (cls.boss_id, OPS)):
+            r = cls.admin.patch(f"/api/v1/users/{uid}", {"manager_id": None if uid == cls.boss_id
+                                                        else cls.boss_id, "team": team})
+            assert r.status == 200, str(r)
+
+        def ask(client, start, end, **fields):
+            r = client.post("/api/v1/leave", {"type": "vacation", "start_date": start,
+                                              "end_date": end, **fields})
+            assert r.status == 201, str(r)
+            return r.json()["id"]
+
+        # Alice: Thursday 27 March to Wednesday 2 April, approved.
+        leave = ask(cls.alice, "2031-03-27", "2031-04-02")
+        r = cls.boss.post(f"/api/v1/leave/{leave}/approve", {})
+        assert r.status == 200, str(r)
+        # Bob: a sick morning (needs no approval) and a pending April vacation.
+        ask(cls.bob, "2031-03-10", "2031-03-10", type="sick", half_day="am")
+        ask(cls.bob, "2031-04-14", "2031-04-15")
+        # The boss: a rejected day does not count.
+        rejected = ask(cls.boss, "2031-03-18", "2031-03-18")
+        r = cls.admin.post(f"/api/v1/leave/{rejected}/reject", {"comment": "no"})
+        assert r.status == 200, str(r)
+
+    def summary(self, client=None, headers=None, **params):
+        params.setdefault("from", "2031-03-01")
+        params.setdefault("to", "2031-05-01")
+        return (client or self.boss).get(f"/api/v1/analytics/leave?{query(**params)}",
+                                         headers=headers)
+
+    def test_team_months_json(self):
+        r = self.summary(team=FIELD)
+        self.assertStatus(r, 200)
+        body = r.json()
+        self.assertEqual((body["from"], body["to"]), ("2031-03-01", "2031-05-01"))
+        self.assertLessEqual({"vacation", "sick", "emergency", "official_business"},
+                             {t["key"] for t in body["types"]})
+        self.assertEqual([(x["team"], x["period"]) for x in body["teams"]],
+                         [(FIELD, "2031-03"), (FIELD, "2031-04")])
+        march, april = body["teams"]
+        self.assertEqual((march["start"], march["end"]), ("2031-03-01", "2031-04-01"))
+        self.assertEqual((march["members"], march["working_days"], march["people_on_leave"],
+                          march["requests"]), (2, 21, 2, 2))
+        # Three vacation days (27, 28, 31 March) and a sick morning.
+        self.assertEqual((march["approved_days"], march["pending_days"]), (3.5, 0))
+        self.assertEqual(march["by_type"]["vacation"], {"approved_days": 3, "pending_days": 0})
+        self.assertEqual(march["by_type"]["sick"]["approved_days"], 0.5)
+        self.assertEqual(march["absence_rate"], round(3.5 / 42, 4))
+        self.assertEqual((april["working_days"], april["people_on_leave"], april["approved_days"],
+                          april["pending_days"]), (22, 1, 2, 2))
+        self.assertEqual(april["by_type"]["vacation"], {"approved_days": 2, "pending_days": 2})
+        # The overall rows sum the teams in scope: here the one team.
+        self.assertEqual([(x["period"], x["members"], x["approved_days"]) for x in body["overall"]],
+                         [("2031-03", 2, 3.5), ("2031-04", 2, 2)])
+
+    def test_every_team_and_the_rejected_day(self):
+        body = self.summary(self.admin).json()
+        ops = [x for x in body["teams"] if x["team"] == OPS]
+        self.assertEqual([x["period"] for x in ops], ["2031-03", "2031-04"])
+        self.assertEqual((ops[0]["members"], ops[0]["approved_days"], ops[0]["pending_days"],
+                          ops[0]["absence_rate"]), (1, 0, 0, 0.0))
+        teams = [x["team"] for x in body["teams"]]
+        self.assertEqual(teams, sorted(teams))
+        self.assertIn(FIELD, teams)
+        march = body["overall"][0]
+        self.assertGreaterEqual(march["members"], 3)
+        self.assertGreaterEqual(march["approved_days"], 3.5)
+
+    def test_csv(self):
+        r = self.summary(team=FIELD, format="csv")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.header("Content-Type"), "text/csv; charset=utf-8; header=present")
+        self.assertEqual(r.header("Content-Disposition"),
+                         'attachment; filename="leave-summary_2031-03-01_2031-05-01.csv"')
+        rows = parse_csv(r)
+        head = list(rows[0].keys())
+        self.assertEqual(head[:12], ["level", "team", "period", "start", "end", "members",
+                                     "working_days", "people_on_leave", "requests",
+                                     "approved_days", "pending_days", "absence_rate"])
+        self.assertIn("vacation_approved_days", head)
+        self.assertIn("sick_pending_days", head)
+        self.assertEqual([(x["level"], x["team"], x["period"]) for x in rows],
+                         [("team", FIELD, "2031-03"), ("team", FIELD, "2031-04"),
+                          ("organisation", "", "2031-03"), ("organisation", "", "2031-04")])
+        self.assertEqual((rows[0]["approved_days"], rows[0]["absence_rate"],
+                          rows[0]["vacation_approved_days"], rows[0]["sick_approved_days"]),
+                         ("3.5", "0.0833", "3.0", "0.5"))
+        self.assertEqual(rows[1]["vacation_pending_days"], "2.0")
+        # Accept: text/csv gives the same document.
+        self.assertEqual(self.summary(team=FIELD, headers={"Accept": "text/csv"}).body, r.body)
+
+    def test_window_clips_the_months(self):
+        body = self.summary(**{"from": "2031-03-31", "to": "2031-04-02"}, team=FIELD).json()
+        self.assertEqual([(x["start"], x["end"], x["working_days"], x["approved_days"])
+                          for x in body["teams"]],
+                         [("2031-03-31", "2031-04-01", 1, 1), ("2031-04-01", "2031-04-02", 1, 1)])
+
+    def test_members_get_403_and_bad_parameters_400(self):
+        self.assertProblem(self.summary(self.alice), 403, "PERMISSION_DENIED", "managers and admins")
+        self.assertProblem(self.server.client().get(
+            "/api/v1/analytics/leave?from=2031-03-01&to=2031-04-01"), 401, "UNAUTHENTICATED", "sign in")
+        for params, detail in [({"from": "2031-04-01", "to": "2031-04-01"}, "to must be after from"),
+                               ({"to": "April"}, "to must be a date"),
+                               ({"from": "2029-01-01", "to": "2031-01-03"}, "longer than 731 days"),
+                               ({"team": "t" * 101}, "team is at most 100 bytes"),
+                               ({"period": "week"}, "unknown query parameter \"period\""),
+                               ({"format": "xlsx"}, "format must be json or csv")]:
+            with self.subTest(params=params):
+                self.assertProblem(self.summary(**params), 400, "INVALID_ARGUMENT", detail)
