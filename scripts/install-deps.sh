@@ -10,7 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libical-dev python3 python3-dateutil clang libclang-rt-14-dev
   libboost1.81-dev libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev
-  libargon2-dev wrk libxml2-dev python3-caldav vdirsyncer khal radicale xandikos
+  libargon2-dev wrk libxml2-dev zlib1g-dev python3-caldav vdirsyncer khal radicale xandikos
 )
 
 missing=()

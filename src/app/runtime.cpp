@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 
 namespace almanac::app {
@@ -54,6 +55,8 @@ Status ApplyKey(Config* c, const std::string& key, const std::string& value,
   } else if (key == "secure_cookies") {
     if (value != "true" && value != "false") return bad("must be true or false");
     c->secure_cookies = value == "true";
+  } else if (key == "web_root") {
+    c->web_root = value;
   } else if (key == "sqlite_sync") {
     if (value != "full" && value != "normal") return bad("must be full or normal");
     c->sqlite_sync_full = value == "full";
@@ -64,6 +67,20 @@ Status ApplyKey(Config* c, const std::string& key, const std::string& value,
 }
 
 }  // namespace
+
+std::string DefaultWebRoot() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "almanac" / "web";
+    if (fs::exists(installed / "index.html", ec)) return installed.string();
+  }
+#ifdef ALMANAC_SOURCE_WEB_ROOT
+  if (fs::exists(ALMANAC_SOURCE_WEB_ROOT, ec)) return ALMANAC_SOURCE_WEB_ROOT;
+#endif
+  return "";
+}
 
 void AddStorageFlags(CLI::App* cmd, StorageFlags* flags) {
   cmd->add_option("--data", flags->data_dir,

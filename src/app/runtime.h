@@ -47,7 +47,14 @@ struct Config {
   bool secure_cookies = false;
   bool sqlite_sync_full = true;
   int pool_size = 0;
+  // The built web app (web/dist); empty: DefaultWebRoot().
+  std::string web_root;
 };
+
+// Where the web app is when no web_root is configured: <prefix>/share/
+// almanac/web next to an installed binary, else the source tree's web/dist
+// (the build records it), else "" (none).
+std::string DefaultWebRoot();
 
 // Adds --data, --db and --config to `cmd`.
 void AddStorageFlags(CLI::App* cmd, StorageFlags* flags);

@@ -15,6 +15,7 @@
 #include "http/api.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static_site.h"
 #include "store/migrations.h"
 
 namespace almanac::app {
@@ -52,7 +53,7 @@ Status Bootstrap(Runtime& rt) {
 }
 
 int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads,
-          unsigned read_threads, bool bootstrap) {
+          unsigned read_threads, const std::string& web_root, bool bootstrap) {
   // Responses of tens of kilobytes are built and freed on every request:
   // keep freed memory for the next one instead of returning it to the
   // kernel (each return and re-fault cost more than building the response).
@@ -65,6 +66,10 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   if (!listen.empty()) config->listen = listen;
   if (threads != 0) config->threads = threads;
   if (read_threads != 0) config->read_threads = read_threads;
+  if (!web_root.empty()) config->web_root = web_root;
+  if (config->web_root.empty()) config->web_root = DefaultWebRoot();
+  Result<std::shared_ptr<const http::StaticSite>> site = http::StaticSite::Load(config->web_root);
+  if (!site.ok()) return ReportStatus(site.status());
   Result<std::unique_ptr<Runtime>> rt = OpenRuntime(*config);
   if (!rt.ok()) return ReportStatus(rt.status());
   Runtime& runtime = **rt;
@@ -93,6 +98,7 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   dav.events = runtime.events.get();
   dav.clock = &core::SystemClock::Instance();
   caldav::RegisterCalDav(router, dav);
+  http::RegisterStaticSite(router, *site);
 
   http::ServerOptions options;
   options.listen = config->listen;
@@ -103,8 +109,10 @@ int Serve(const StorageFlags& flags, const std::string& listen, unsigned threads
   Result<std::unique_ptr<http::Server>> server = http::Server::Create(options, router.AsHandler());
   if (!server.ok()) return ReportStatus(server.status());
   std::string host = config->listen.substr(0, config->listen.rfind(':'));
-  std::printf("almanac: data in %s\nalmanac: listening on http://%s:%u\n",
-              DescribeLocation(*config).c_str(), host.c_str(), (*server)->port());
+  std::printf("almanac: data in %s\nalmanac: web app %s\nalmanac: listening on http://%s:%u\n",
+              DescribeLocation(*config).c_str(),
+              (*site)->has_app() ? ("from " + config->web_root).c_str() : "not built (see /)",
+              host.c_str(), (*server)->port());
   std::fflush(stdout);
   Housekeeper housekeeper(*runtime.resources, std::chrono::seconds(60));
   housekeeper.Start();
@@ -139,12 +147,13 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
     std::string listen;
     unsigned threads = 0;
     unsigned read_threads = 0;
+    std::string web_root;
     bool no_bootstrap = false;
   };
   auto serve_args = std::make_shared<ServeArgs>();
   CLI::App* serve = app.add_subcommand(
       "serve",
-      "Run the server: REST API, feeds and health check. Stops cleanly on SIGTERM/SIGINT. On a "
+      "Run the server: web app, REST API, CalDAV, feeds and health check. Stops cleanly on SIGTERM/SIGINT. On a "
       "new database it creates organisation \"main\" and user \"admin\" and prints the password "
       "once.");
   AddStorageFlags(serve, &serve_args->storage);
@@ -153,11 +162,15 @@ void AddServerCommands(CLI::App& app, int* exit_code) {
                     "Worker threads for requests that change things (default: 4 per core)");
   serve->add_option("--read-threads", serve_args->read_threads,
                     "Worker threads for reads: GET, PROPFIND, REPORT (default: one per core)");
+  serve->add_option("--web-root", serve_args->web_root,
+                    "Directory of the built web app served at / (default: share/almanac/web "
+                    "beside the binary, else the source tree's web/dist)");
   serve->add_flag("--no-bootstrap", serve_args->no_bootstrap,
                   "Do not create the first organisation and admin on an empty database");
   serve->callback([serve_args, exit_code] {
     *exit_code = Serve(serve_args->storage, serve_args->listen, serve_args->threads,
-                       serve_args->read_threads, !serve_args->no_bootstrap);
+                       serve_args->read_threads, serve_args->web_root,
+                       !serve_args->no_bootstrap);
   });
 
   auto migrate_flags = std::make_shared<StorageFlags>();

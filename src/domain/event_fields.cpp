@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "ical/recurrence.h"
 #include "ical/rrule.h"
 #include "ical/values.h"
 
@@ -761,6 +762,47 @@ Result<EventView> ReadEvent(const ical::Component& vevent, ical::ZoneResolver& z
     for (LocalDateTime v : values) out.push_back(ApiTextInFrame(v, frame));
   }
   return view;
+}
+
+Result<RecurrencePreview> PreviewRecurrence(const ApiTime& start, std::string_view timezone,
+                                            std::string_view rrule,
+                                            const std::vector<ApiTime>& exdates, int count) {
+  if (count < 1 || count > kMaxPreviewCount) {
+    return Invalid(fmt::format("count must be 1-{}", kMaxPreviewCount));
+  }
+  ALMANAC_ASSIGN_OR_RETURN(TimeFrame frame, FrameForZone(timezone, start.all_day));
+  ALMANAC_ASSIGN_OR_RETURN(LocalDateTime local, LocalInFrame(start, frame));
+  RecurrencePreview out;
+  ALMANAC_ASSIGN_OR_RETURN(out.rrule, NormalizeRule(rrule, frame));
+  ical::SeriesSpec spec;
+  spec.dtstart = local;
+  spec.all_day = frame.kind == TimeFrame::Kind::kDate;
+  spec.utc = frame.kind == TimeFrame::Kind::kUtc;
+  spec.zone = frame.kind == TimeFrame::Kind::kZoned ? frame.zone : nullptr;
+  Result<ical::RecurrenceRule> rule = ical::ParseRecurrenceRule(out.rrule);
+  if (!rule.ok()) return Invalid("rrule: " + rule.error().message);
+  spec.rrules.push_back(std::move(rule).value());
+  for (const ApiTime& t : exdates) {
+    Result<LocalDateTime> ex = LocalInFrame(t, frame);
+    if (!ex.ok()) return Invalid("exdates: " + ex.error().message);
+    spec.exdates.push_back(*ex);
+  }
+  ical::ExpandLimits limits;
+  limits.max_occurrences = static_cast<std::size_t>(count) + 1;
+  Result<ical::RecurrenceIterator> it = ical::RecurrenceIterator::Create(spec, limits);
+  if (!it.ok()) return Invalid("rrule: " + it.error().message);
+  ical::Occurrence o;
+  while (it->Next(&o)) {
+    if (out.starts.size() == static_cast<std::size_t>(count)) {
+      out.more = true;
+      break;
+    }
+    out.starts.push_back(ApiTextInFrame(o.start, frame));
+  }
+  if (it->stop_reason() == ical::StopReason::kNeverMatches || out.starts.empty()) {
+    return Invalid("rrule: the rule produces no date");
+  }
+  return out;
 }
 
 }  // namespace almanac::domain

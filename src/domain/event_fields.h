@@ -198,4 +198,20 @@ Result<EventView> ReadEvent(const ical::Component& vevent, ical::ZoneResolver& z
 // A wall-clock time shifted by `seconds` in `frame` (for kDate: whole days).
 core::LocalDateTime Shift(core::LocalDateTime t, std::int64_t seconds);
 
+// The first starts of a series as the event would be stored and expanded
+// (the recurrence editor's preview, POST /api/v1/recurrence/preview): the
+// same rule normalisation as ApplyChange and the same engine as every view.
+struct RecurrencePreview {
+  std::string rrule;                // normalised as it would be stored
+  std::vector<std::string> starts;  // API texts in the event's zone, at most `count`
+  bool more = false;                // the series goes on after the last one
+};
+inline constexpr int kMaxPreviewCount = 366;
+// Errors: kInvalidArgument naming the field (an unknown zone, an invalid
+// rrule, a date start with a time-zone... as ApplyChange; count outside
+// 1-kMaxPreviewCount; a rule that produces no date).
+Result<RecurrencePreview> PreviewRecurrence(const ApiTime& start, std::string_view timezone,
+                                            std::string_view rrule,
+                                            const std::vector<ApiTime>& exdates, int count);
+
 }  // namespace almanac::domain

@@ -731,6 +731,34 @@ class Api {
             return JsonOk(OutcomeJson(*out));
           }));
 
+    r.Add("POST", "/api/v1/recurrence/preview",
+          Authed([this](Request& req, const Principal&) -> Response {
+            Result<json> body = internal::ParseJsonBody(req, o_.max_json_bytes);
+            if (!body.ok()) return Fail(body.error());
+            Fields f(*body);
+            std::optional<domain::ApiTime> start;
+            std::optional<std::string> timezone, rrule;
+            std::optional<std::vector<domain::ApiTime>> exdates;
+            std::optional<int> count;
+            Status s = f.Time("start", &start);
+            if (s.ok()) s = f.String("timezone", &timezone, 64);
+            if (s.ok()) s = f.String("rrule", &rrule, 4096);
+            if (s.ok()) s = f.TimeList("exdates", &exdates);
+            if (s.ok()) s = f.Int("count", &count);
+            if (s.ok()) s = f.NoOthers();
+            if (s.ok() && (!start || !rrule)) s = Invalid("start and rrule are required");
+            if (!s.ok()) return Fail(s);
+            const std::string zone = timezone && !timezone->empty() ? *timezone : "UTC";
+            Result<domain::RecurrencePreview> preview = domain::PreviewRecurrence(
+                *start, zone, *rrule, exdates.value_or(std::vector<domain::ApiTime>{}),
+                count.value_or(10));
+            if (!preview.ok()) return Fail(preview.error());
+            return JsonOk(json{{"rrule", preview->rrule},
+                               {"timezone", zone},
+                               {"occurrences", preview->starts},
+                               {"more", preview->more}});
+          }));
+
     r.Add("GET", "/feeds/{file}", [this](Request& req) -> Response {
       std::string_view file = req.Param("file");
       if (file.ends_with(".ics")) {

@@ -32,7 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 SUITES = ["endpoints_cases", "series_cases", "access_cases", "hostile_cases",
-          "robustness_cases", "caldav_cases", "bookings_cases", "analytics_cases", "leave_cases"]
+          "robustness_cases", "caldav_cases", "bookings_cases", "analytics_cases", "leave_cases",
+          "web_cases"]
 DEFAULT_SEED = 20250309
 
 

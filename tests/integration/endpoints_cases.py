@@ -25,6 +25,9 @@ TESTED_PATHS |= _LEAVE_PATHS
 # Resource analytics are exercised in analytics_cases.py.
 from analytics_cases import TESTED_PATHS as _ANALYTICS_PATHS  # noqa: E402
 TESTED_PATHS |= _ANALYTICS_PATHS
+# The recurrence preview (and the static site) are exercised in web_cases.py.
+from web_cases import TESTED_PATHS as _WEB_PATHS  # noqa: E402
+TESTED_PATHS |= _WEB_PATHS
 
 USER_KEYS = {"id", "username", "email", "display_name", "role", "timezone", "disabled",
              "manager_id", "team"}

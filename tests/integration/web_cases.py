@@ -1,0 +1,166 @@
+"""What the web app needs from the server (docs/web.md): the built app served
+at / from --web-root (media types, ETags and 304, gzip, cache lifetimes,
+security headers, the router's own 404/405 outside the site), the page that
+says the app is not built, and POST /api/v1/recurrence/preview, whose dates
+are the ones the engine then stores and expands."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+
+from harness import ServerTestCase, query
+
+TESTED_PATHS = {"/api/v1/recurrence/preview"}
+
+INDEX = "<!doctype html><title>Almanac</title><script type=module src=/assets/app-1a2b3c.js></script>"
+APP_JS = "export const greeting = 'hello';\n" * 200  # compresses well
+
+
+def _site() -> str:
+    root = tempfile.mkdtemp(prefix="almanac-web-")
+    os.makedirs(os.path.join(root, "assets"))
+    os.makedirs(os.path.join(root, ".hidden"))
+    files = {"index.html": INDEX, "assets/app-1a2b3c.js": APP_JS,
+             "manifest.webmanifest": '{"name": "Almanac"}', "sw.js": "self.addEventListener('fetch', () => {});",
+             ".hidden/secret.txt": "no", ".env": "SECRET=1"}
+    for name, text in files.items():
+        with open(os.path.join(root, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    return root
+
+
+class StaticSiteTest(ServerTestCase):
+    server_args = ("--web-root", _site())
+
+    def test_index_at_root(self):
+        r = self.server.client().get("/")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.header("Content-Type"), "text/html; charset=utf-8")
+        self.assertEqual(r.body.decode(), INDEX)
+        self.assertEqual(r.header("Cache-Control"), "no-cache")
+        csp = r.header("Content-Security-Policy") or ""
+        self.assertIn("default-src 'self'", csp)
+        self.assertIn("frame-ancestors 'none'", csp)
+        self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(self.server.client().get("/index.html").body, r.body)
+
+    def test_assets_are_immutable_with_etag_and_gzip(self):
+        c = self.server.client()
+        r = c.get("/assets/app-1a2b3c.js")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.header("Content-Type"), "application/javascript; charset=utf-8")
+        self.assertEqual(r.header("Cache-Control"), "public, max-age=31536000, immutable")
+        self.assertEqual(r.body.decode(), APP_JS)
+        self.assertIsNone(r.header("Content-Encoding"))
+        self.assertIn("Accept-Encoding", r.header("Vary") or "")
+        etag = r.header("ETag")
+        self.assertRegex(etag or "", r'^"[0-9a-f]{32}"$')
+        z = c.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": "br, gzip;q=0.8"})
+        self.assertEqual(z.header("Content-Encoding"), "gzip")
+        self.assertLess(len(z.body), len(APP_JS) // 10)
+        self.assertEqual(gzip.decompress(z.body).decode(), APP_JS)
+        self.assertIsNone(c.get("/assets/app-1a2b3c.js",
+                                headers={"Accept-Encoding": "gzip;q=0"}).header("Content-Encoding"))
+        n = c.get("/assets/app-1a2b3c.js", headers={"If-None-Match": f'"x", {etag}'})
+        self.assertEqual(n.status, 304)
+        self.assertEqual(n.body, b"")
+        self.assertEqual(n.header("ETag"), etag)
+        self.assertEqual(c.get("/assets/app-1a2b3c.js", headers={"If-None-Match": '"other"'}).status, 200)
+
+    def test_media_types(self):
+        c = self.server.client()
+        self.assertEqual(c.get("/manifest.webmanifest").header("Content-Type"),
+                         "application/manifest+json")
+        sw = c.get("/sw.js")
+        self.assertEqual(sw.header("Cache-Control"), "no-cache")  # a new worker is seen at once
+
+    def test_outside_the_site_the_router_answers(self):
+        c = self.server.client()
+        for path in ("/assets/missing.js", "/.env", "/.hidden/secret.txt", "/nothing-here"):
+            with self.subTest(path=path):
+                r = c.get(path)
+                self.assertEqual(r.status, 404, str(r))
+                self.assertEqual(r.header("Content-Type"), "application/problem+json")
+        # Dot segments never reach the site.
+        self.assertStatus(c.get("/assets/../index.html"), 400, "'..'")
+        r = c.post("/", {})
+        self.assertEqual(r.status, 405, str(r))
+        self.assertIn("GET", r.header("Allow") or "")
+        # The API keeps its own answers.
+        self.assertStatus(c.get("/healthz"), 200)
+        self.assertEqual(c.get("/api/v1/nothing").status, 404)
+        self.assertEqual(c.get("/api/v1/me").status, 401)
+
+
+class NotBuiltTest(ServerTestCase):
+    server_args = ("--web-root", os.path.join(tempfile.gettempdir(), "almanac-no-such-web-root"))
+
+    def test_root_says_how_to_build(self):
+        r = self.server.client().get("/")
+        self.assertStatus(r, 200)
+        self.assertEqual(r.header("Content-Type"), "text/html; charset=utf-8")
+        self.assertIn(b"npm run build", r.body)
+        self.assertEqual(self.server.client().get("/assets/app.js").status, 404)
+
+
+class RecurrencePreviewTest(ServerTestCase):
+
+    def preview(self, client=None, **body):
+        return (client or self.admin).post("/api/v1/recurrence/preview", body)
+
+    def test_weekly_across_dst_in_the_events_zone(self):
+        r = self.preview(start="2025-03-18T10:00:00+01:00", timezone="Europe/Berlin",
+                         rrule="FREQ=WEEKLY;BYDAY=TU", count=4)
+        self.assertStatus(r, 200)
+        body = r.json()
+        self.assertEqual(body["occurrences"], ["2025-03-18T10:00:00+01:00", "2025-03-25T10:00:00+01:00",
+                                               "2025-04-01T10:00:00+02:00", "2025-04-08T10:00:00+02:00"])
+        self.assertTrue(body["more"])
+        self.assertEqual((body["rrule"], body["timezone"]), ("FREQ=WEEKLY;BYDAY=TU", "Europe/Berlin"))
+
+    def test_nth_and_last_weekdays_end_by_count_or_until(self):
+        r = self.preview(start="2025-01-14T09:00:00Z", rrule="FREQ=MONTHLY;BYDAY=2TU;COUNT=3", count=10)
+        self.assertEqual(r.json()["occurrences"], ["2025-01-14T09:00:00Z", "2025-02-11T09:00:00Z",
+                                                   "2025-03-11T09:00:00Z"])
+        self.assertFalse(r.json()["more"])
+        r = self.preview(start="2025-01-31", rrule="FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20250430", count=10)
+        self.assertEqual(r.json()["occurrences"], ["2025-01-31", "2025-02-28", "2025-03-28", "2025-04-25"])
+        # An UNTIL date on a timed series is stored as the end of that day in UTC.
+        r = self.preview(start="2025-06-02T09:00:00+02:00", timezone="Europe/Berlin",
+                         rrule="FREQ=DAILY;INTERVAL=2;UNTIL=20250606", exdates=["2025-06-04T09:00:00+02:00"])
+        self.assertEqual(r.json()["occurrences"], ["2025-06-02T09:00:00+02:00", "2025-06-06T09:00:00+02:00"])
+        self.assertEqual(r.json()["rrule"], "FREQ=DAILY;UNTIL=20250606T215959Z;INTERVAL=2")
+
+    def test_the_preview_is_what_the_event_expands_to(self):
+        cal = self.admin.post("/api/v1/calendars", {"name": "Preview check", "timezone": "America/New_York"})
+        self.assertStatus(cal, 201)
+        rule = "FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"
+        p = self.preview(start="2025-01-31T17:00:00-05:00", timezone="America/New_York", rrule=rule, count=6)
+        self.assertStatus(p, 200)
+        ev = self.admin.post(f"/api/v1/calendars/{cal.json()['id']}/events",
+                             {"title": "Review", "start": "2025-01-31T17:00:00-05:00",
+                              "timezone": "America/New_York", "rrule": p.json()["rrule"]})
+        self.assertStatus(ev, 201)
+        listed = self.admin.get("/api/v1/events?" + query(**{"from": "2025-01-01T00:00:00Z",
+                                                              "to": "2026-01-01T00:00:00Z",
+                                                              "calendar": cal.json()["id"]}))
+        self.assertEqual([i["start"] for i in listed.json()["items"]], p.json()["occurrences"])
+
+    def test_bad_input_is_400_and_credentials_are_required(self):
+        for body, detail in [({"rrule": "FREQ=DAILY"}, "start and rrule are required"),
+                             ({"start": "2025-01-01T09:00:00Z"}, "start and rrule are required"),
+                             ({"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=SOMETIMES"}, "rrule"),
+                             ({"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=DAILY", "timezone": "Mars/Base"},
+                              "Mars/Base"),
+                             ({"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=DAILY", "count": 0}, "count must be 1-366"),
+                             ({"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=DAILY", "count": 367}, "count must be 1-366"),
+                             ({"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"},
+                              "produces no date"),
+                             ({"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=DAILY", "colour": "red"}, "colour")]:
+            with self.subTest(body=body):
+                self.assertStatus(self.preview(**body), 400, detail)
+        r = self.server.client().post("/api/v1/recurrence/preview",
+                                      {"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=DAILY"})
+        self.assertEqual(r.status, 401)
