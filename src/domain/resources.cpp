@@ -809,10 +809,29 @@ Status ReleaseCalendarBookings(StoreTx& tx, const Principal& actor, Id calendar_
 ResourceService::ResourceService(Store& store, const core::Clock& clock)
     : store_(store), clock_(clock) {}
 
+Result<std::shared_ptr<const std::vector<Resource>>> ResourceService::AllResources(StoreTx& tx,
+                                                                                  Id org_id) {
+  ALMANAC_ASSIGN_OR_RETURN(std::int64_t version, tx.ResourcesVersion(org_id));
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = cache_.find(org_id);
+    if (it != cache_.end() && it->second.version == version) return it->second.list;
+  }
+  ALMANAC_ASSIGN_OR_RETURN(std::vector<Resource> list, tx.ListResources(org_id));
+  auto shared = std::make_shared<const std::vector<Resource>>(std::move(list));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  CachedResources& c = cache_[org_id];
+  // A reader on an older snapshot must not replace a newer list.
+  if (version >= c.version) c = CachedResources{version, shared};
+  return shared;
+}
+
 Result<std::vector<Resource>> ResourceService::List(const Principal& caller) {
   std::vector<Resource> out;
   ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
-    ALMANAC_ASSIGN_OR_RETURN(out, tx.ListResources(caller.org_id));
+    ALMANAC_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<Resource>> all,
+                             AllResources(tx, caller.org_id));
+    out = *all;
     return OkStatus();
   }));
   return out;
@@ -1318,10 +1337,11 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
   std::vector<Resource> out;
   ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
     out.clear();
-    ALMANAC_ASSIGN_OR_RETURN(std::vector<Resource> all, tx.ListResources(caller.org_id));
+    ALMANAC_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<Resource>> all,
+                             AllResources(tx, caller.org_id));
     std::vector<Id> ids;
     std::int64_t reach = kDay;  // FreeSpans' reach, for the widest buffers
-    for (Resource& r : all) {
+    for (const Resource& r : *all) {
       if (!search.type.empty() && r.type != search.type) continue;
       if (r.capacity < search.min_capacity) continue;
       if (!needle.empty()) {
@@ -1338,7 +1358,7 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
       reach = std::max<std::int64_t>(reach, (r.buffer_before_min + r.buffer_after_min) * kMinute +
                                                 kDay);
       ids.push_back(r.id);
-      out.push_back(std::move(r));
+      out.push_back(r);
     }
     if (!search.free || out.empty()) return OkStatus();
     // Free for the whole window: the blocking bookings of every candidate

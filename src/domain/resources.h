@@ -29,6 +29,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -229,8 +232,21 @@ class ResourceService {
   Result<std::vector<BookingView>> PendingApprovals(const Principal& caller);
 
  private:
+  // The organisation's resources as of `tx`: a cached list when the store's
+  // ResourcesVersion still matches it, else read and cached. Every read of
+  // a search or list needs all of them; reading 200 rows was most of a
+  // "free rooms now" request.
+  Result<std::shared_ptr<const std::vector<Resource>>> AllResources(StoreTx& tx, Id org_id);
+
+  struct CachedResources {
+    std::int64_t version = -1;
+    std::shared_ptr<const std::vector<Resource>> list;
+  };
+
   Store& store_;
   const core::Clock& clock_;
+  std::mutex cache_mu_;
+  std::map<Id, CachedResources> cache_;  // by organisation; guarded by cache_mu_
 };
 
 // ---- bookings that follow their event ----

@@ -250,6 +250,10 @@ class StoreTx {
   virtual Result<Resource> GetResourceForUpdate(Id org_id, Id resource_id) = 0;
   // Every resource of the organisation, ordered by id.
   virtual Result<std::vector<Resource>> ListResources(Id org_id) = 0;
+  // A number that changes whenever a resource of the organisation (or its
+  // unavailability) is inserted, updated or deleted: the validator of a
+  // cached ListResources. 0 for an organisation without any change yet.
+  virtual Result<std::int64_t> ResourcesVersion(Id org_id) = 0;
   // Replaces every field but id, org_id, calendar_id and created_at, and the
   // unavailability periods; re-derives the bookings' `blocking` (pending
   // ones follow pending_blocks) and their single-unit flag from the new

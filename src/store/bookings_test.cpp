@@ -855,6 +855,46 @@ TEST_P(BookingsTest, CheckInWindowAndAutoReleaseOfUnclaimedBookings) {
   EXPECT_EQ(*again, 0);  // a booking is released once
 }
 
+// Search and List read a cached resource list, checked against the store's
+// ResourcesVersion: a change through another service (another server
+// process on the same database) is seen at once, as are creates and deletes.
+TEST_P(BookingsTest, TheCachedResourceListFollowsEveryChange) {
+  domain::ResourceService other(*store_, clock_);  // as if another process
+  domain::Resource a = Room();
+  domain::ResourceSearch q;
+  q.type = "room";
+  q.min_capacity = 12;
+  ASSERT_OK(resources_->Search(bob_, q));
+  EXPECT_TRUE(resources_->Search(bob_, q)->empty());
+  domain::ResourceChange bigger;
+  bigger.capacity = 14;
+  ASSERT_OK(other.Update(root_, a.id, bigger));
+  Result<std::vector<domain::Resource>> found = resources_->Search(bob_, q);
+  ASSERT_OK(found);
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].capacity, 14);
+  domain::ResourceChange away;
+  away.unavailability = std::vector<domain::Unavailability>{
+      {"painting", At("2025-03-04T00:00:00Z"), At("2025-03-05T00:00:00Z")}};
+  ASSERT_OK(other.Update(root_, a.id, away));
+  q.free = domain::TimeSpan{At("2025-03-04T10:00:00Z"), At("2025-03-04T11:00:00Z")};
+  EXPECT_TRUE(resources_->Search(bob_, q)->empty());  // closed for painting
+  q.free.reset();
+  domain::Resource b = [&] {
+    domain::ResourceChange c;
+    c.type = "room";
+    c.name = "Made elsewhere";
+    c.capacity = 30;
+    return *other.Create(root_, c);
+  }();
+  EXPECT_EQ(resources_->Search(bob_, q)->size(), 2u);
+  EXPECT_EQ(resources_->List(bob_)->size(), 2u);
+  ASSERT_OK(other.Delete(root_, b.id));
+  EXPECT_EQ(resources_->List(bob_)->size(), 1u);
+  // Another organisation's list is its own.
+  EXPECT_TRUE(resources_->List(mallory_)->empty());
+}
+
 TEST_P(BookingsTest, SearchAndAvailability) {
   domain::ResourceChange c;
   c.location = "Building B, floor 2";

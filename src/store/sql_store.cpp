@@ -381,6 +381,12 @@ ALTER TABLE resources ADD COLUMN max_block_s BIGINT NOT NULL DEFAULT 0;
 UPDATE resources SET max_block_s = COALESCE((SELECT MAX(b.block_end - b.block_start) FROM bookings b WHERE b.resource_id = resources.id), 0);
 )SQL";
 
+// A counter per organisation bumped by every resource write, so that a
+// cached resource list is checked with one primary-key read (schema v6).
+constexpr const char* kSchemaV6 = R"SQL(
+ALTER TABLE organisations ADD COLUMN resources_version BIGINT NOT NULL DEFAULT 0;
+)SQL";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       Migration{1, "accounts, calendars, objects", SchemaFor(Dialect::kSqlite),
@@ -391,6 +397,7 @@ const std::vector<Migration>& AllMigrations() {
       Migration{4, "managers and teams, leave types and requests, notification outbox",
                 SchemaV4For(Dialect::kSqlite), SchemaV4For(Dialect::kPostgres)},
       Migration{5, "longest booking block per resource", kSchemaV5, kSchemaV5},
+      Migration{6, "resource list version per organisation", kSchemaV6, kSchemaV6},
   };
   return kMigrations;
 }
@@ -1320,7 +1327,20 @@ class SqlTx final : public domain::StoreTx {
              JoinRoles(x.booker_roles), x.pending_blocks, x.auto_release_min,
              x.created_at.unix_seconds(), x.updated_at.unix_seconds()}));
     ALMANAC_RETURN_IF_ERROR(WriteUnavailability(x.org_id, id, x.unavailability));
+    ALMANAC_RETURN_IF_ERROR(BumpResourcesVersion(x.org_id));
     return id;
+  }
+  Status BumpResourcesVersion(Id org_id) {
+    return tx_
+        .Exec("UPDATE organisations SET resources_version = resources_version + 1 WHERE id = $1",
+              {org_id})
+        .status();
+  }
+  Result<std::int64_t> ResourcesVersion(Id org_id) override {
+    ALMANAC_ASSIGN_OR_RETURN(
+        std::optional<Row> row,
+        tx_.QueryOne("SELECT resources_version FROM organisations WHERE id = $1", {org_id}));
+    return row ? row->Int(0) : 0;
   }
   Result<domain::Resource> GetResource(Id org_id, Id resource_id) override {
     return ReadResource(org_id, resource_id, false);
@@ -1377,12 +1397,14 @@ class SqlTx final : public domain::StoreTx {
             .status());
     ALMANAC_RETURN_IF_ERROR(
         tx_.Exec("DELETE FROM resource_unavailability WHERE resource_id = $1", {x.id}).status());
-    return WriteUnavailability(x.org_id, x.id, x.unavailability);
+    ALMANAC_RETURN_IF_ERROR(WriteUnavailability(x.org_id, x.id, x.unavailability));
+    return BumpResourcesVersion(x.org_id);
   }
   Status DeleteResource(Id org_id, Id resource_id) override {
-    return Affected(tx_.Exec("DELETE FROM resources WHERE org_id = $1 AND id = $2",
-                             {org_id, resource_id}),
-                    "resource");
+    ALMANAC_RETURN_IF_ERROR(Affected(tx_.Exec("DELETE FROM resources WHERE org_id = $1 AND id = $2",
+                                              {org_id, resource_id}),
+                                     "resource"));
+    return BumpResourcesVersion(org_id);
   }
   Result<Id> InsertBooking(const domain::Booking& b, int units) override {
     ALMANAC_RETURN_IF_ERROR(RaiseMaxBlock(b));
