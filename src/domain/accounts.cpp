@@ -269,6 +269,7 @@ Result<SessionAuth> AccountService::AuthenticateSession(std::string_view token) 
     if (user.disabled) return MakeError(Code::kNotFound, "disabled");
     out.principal = PrincipalOf(user);
     out.csrf_token = rec.csrf_token;
+    out.expires_at = rec.expires_at;
     return OkStatus();
   });
   if (!s.ok()) {

@@ -68,6 +68,7 @@ struct LoginResult {
 struct SessionAuth {
   Principal principal;
   std::string csrf_token;
+  core::Instant expires_at;
 };
 
 struct CreatedToken {

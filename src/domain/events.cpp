@@ -283,6 +283,13 @@ std::shared_ptr<const EventService::Cached> EventService::Parsed(const CalendarO
         d->priority = std::atoi(p.value.c_str());
       } else if (n == "CATEGORIES") {
         for (std::string& cat : ical::SplitTextList(p.value)) d->categories.push_back(cat);
+      } else if (n == "ORGANIZER") {
+        std::string_view address = p.value;
+        if (address.size() >= 7 && ical::EqualsIgnoreCase(address.substr(0, 7), "mailto:")) {
+          address.remove_prefix(7);
+        }
+        d->organizer_email = std::string(address);
+        if (std::optional<std::string_view> cn = p.ParamValue("CN")) d->organizer_name = *cn;
       }
     }
     value->details.emplace_back(&c, std::move(d));
@@ -513,6 +520,27 @@ Result<std::vector<EventService::Visible>> EventService::VisibleOf(
   return out;
 }
 
+namespace {
+
+// Whether `query` filters on status, priority or organizer.
+bool Filtered(const InstanceQuery& query) {
+  return !query.statuses.empty() || query.priority_min > 0 || query.priority_max < 9 ||
+         !query.organizer.empty();
+}
+
+// `organizer`: the query's, lower-cased.
+bool PassesFilters(const InstanceDetails& d, const InstanceQuery& query,
+                   const std::string& organizer) {
+  if (!query.statuses.empty() &&
+      std::find(query.statuses.begin(), query.statuses.end(), d.status) == query.statuses.end()) {
+    return false;
+  }
+  if (d.priority < query.priority_min || d.priority > query.priority_max) return false;
+  return organizer.empty() || Lower(d.organizer_email) == organizer;
+}
+
+}  // namespace
+
 Result<std::optional<InstanceList>> EventService::Expand(StoreTx* tx,
                                                          const std::vector<Visible>& cals,
                                                          const InstanceQuery& query,
@@ -531,6 +559,10 @@ Result<std::optional<InstanceList>> EventService::Expand(StoreTx* tx,
                                   public_view ? -1 : static_cast<int>(v.access),
                                   query.from.unix_seconds(), query.to.unix_seconds(), query.limit,
                                   v.color, v.calendar.module.size(), v.calendar.module, needle);
+    if (Filtered(query)) {
+      key += fmt::format("|{}|{}-{}|{}", fmt::join(query.statuses, ","), query.priority_min,
+                         query.priority_max, Lower(query.organizer));
+    }
     if (std::shared_ptr<const InstanceRun> run = CachedWindow(key)) {
       out.runs.push_back(std::move(run));
       continue;
@@ -560,6 +592,8 @@ Result<std::optional<InstanceList>> EventService::Expand(StoreTx* tx,
 Status EventService::BuildRuns(StoreTx& tx, std::map<Id, PendingRun>& pending,
                                const InstanceQuery& query, bool public_view) {
   const std::string needle = Lower(query.text);
+  const bool filtered = Filtered(query);
+  const std::string organizer = Lower(query.organizer);
   const std::int64_t from_unix = query.from.unix_seconds();
   const std::int64_t to_unix = query.to.unix_seconds();
   ObjectRangeQuery range;
@@ -616,6 +650,7 @@ Status EventService::BuildRuns(StoreTx& tx, std::map<Id, PendingRun>& pending,
                                              Contains(d.description, needle)))) {
         return;
       }
+      if (filtered && (busy_only || !PassesFilters(d, query, organizer))) return;
       InstanceItem item;
       item.event_id = o.id;
       item.calendar_id = o.calendar_id;

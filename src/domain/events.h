@@ -58,6 +58,13 @@ struct InstanceQuery {
   std::vector<Id> calendar_ids;      // empty: every calendar the caller can read
   std::vector<std::string> modules;  // empty: all modules
   std::string text;                  // case-insensitive match on title, location, description
+  // Only instances with one of these statuses ("confirmed", "tentative",
+  // "cancelled"); empty: any. Busy-only instances match no status,
+  // priority or organizer filter (their details are hidden).
+  std::vector<std::string> statuses;
+  int priority_min = 0;  // PRIORITY within [min, max] (0 undefined, 1 highest, 9 lowest)
+  int priority_max = 9;
+  std::string organizer;  // the ORGANIZER's e-mail, case-insensitive; "" = any
   std::size_t limit = 10'000;
 };
 
@@ -75,6 +82,8 @@ struct InstanceDetails {
   int priority = 0;
   std::vector<std::string> categories;
   bool recurring = false;
+  std::string organizer_email;  // ORGANIZER without "mailto:"; "" when absent
+  std::string organizer_name;   // its CN
 };
 
 struct InstanceItem {

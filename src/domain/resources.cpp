@@ -1381,6 +1381,34 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
   return out;
 }
 
+Result<std::vector<BookingView>> ResourceService::EventBookings(const Principal& caller,
+                                                               Id event_id) {
+  std::vector<BookingView> out;
+  ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
+    out.clear();
+    ALMANAC_ASSIGN_OR_RETURN(std::vector<Booking> list,
+                             tx.ListEventBookings(caller.org_id, event_id));
+    if (list.empty()) return OkStatus();
+    ALMANAC_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<Resource>> all,
+                             AllResources(tx, caller.org_id));
+    std::map<Id, const Resource*> by_id;
+    for (const Resource& r : *all) by_id[r.id] = &r;
+    Names names(tx, caller.org_id);
+    for (Booking& b : list) {
+      auto r = by_id.find(b.resource_id);
+      if (r == by_id.end()) continue;
+      BookingView v;
+      v.resource_name = r->second->name;
+      v.details = SeesBookingDetails(caller, *r->second, b);
+      if (v.details) v.requester_name = names.Of(b.requester_id);
+      v.booking = std::move(b);
+      out.push_back(std::move(v));
+    }
+    return OkStatus();
+  }));
+  return out;
+}
+
 Result<std::vector<BookingView>> ResourceService::PendingApprovals(const Principal& caller) {
   std::vector<BookingView> out;
   ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {

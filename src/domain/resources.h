@@ -230,6 +230,11 @@ class ResourceService {
   Result<std::vector<Resource>> Search(const Principal& caller, const ResourceSearch& search);
   // The pending bookings the caller may decide, by start.
   Result<std::vector<BookingView>> PendingApprovals(const Principal& caller);
+  // The pending and approved bookings attached to event `event_id`, by
+  // start, each with its recurrence_id (an instance of a series) and with
+  // details as for GetBooking. An id that names no event of the
+  // organisation has none.
+  Result<std::vector<BookingView>> EventBookings(const Principal& caller, Id event_id);
 
  private:
   // The organisation's resources as of `tx`: a cached list when the store's

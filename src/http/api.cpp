@@ -264,6 +264,15 @@ void InstanceJson(internal::JsonWriter& w, const domain::InstanceItem& i) {
     w.BeginArray();
     for (const std::string& c : d.categories) w.String(c);
     w.EndArray();
+    w.Key("organizer");
+    if (d.organizer_email.empty()) {
+      w.Null();
+    } else {
+      w.BeginObject();
+      w.Member("email", d.organizer_email);
+      w.Member("name", d.organizer_name);
+      w.EndObject();
+    }
   }
   w.EndObject();
 }
@@ -323,13 +332,9 @@ json OutcomeJson(const domain::EditOutcome& o) {
 // ---- request helpers ---------------------------------------------------------
 
 Result<Id> ParseId(std::string_view text) {
-  Id id = 0;
-  if (text.empty() || text.size() > 18) return MakeError(Code::kNotFound, "no such resource");
-  for (char c : text) {
-    if (c < '0' || c > '9') return MakeError(Code::kNotFound, "no such resource");
-    id = id * 10 + (c - '0');
-  }
-  return id;
+  std::optional<Id> id = internal::DecimalId(text);
+  if (!id) return MakeError(Code::kNotFound, "no such resource");
+  return *id;
 }
 
 Result<Id> PathId(const Request& req, std::string_view name) {
@@ -431,6 +436,27 @@ class Api {
                          {"csrf_token", login->csrf_token},
                          {"expires_at", Rfc3339(login->expires_at)}})
           .With("Set-Cookie", SessionCookie(login->session_token, max_age, o_.secure_cookies))
+          .With("Cache-Control", "no-store");
+    });
+    // The signed-in session of the cookie, with its CSRF token, so that a
+    // reloaded page need not keep the token itself. Only the cookie counts
+    // here (a bearer token has no session). Safe to answer: another site
+    // cannot read the body (no CORS), and the cookie is SameSite=Lax.
+    r.Add("GET", "/api/v1/session", [this](Request& req) -> Response {
+      std::optional<std::string> cookie = req.Cookie(kSessionCookie);
+      if (!cookie) return internal::Unauthenticated("no session: sign in");
+      Result<domain::SessionAuth> auth = s_.accounts->AuthenticateSession(*cookie);
+      if (!auth.ok()) {
+        if (auth.error().code == Code::kUnauthenticated) {
+          return internal::Unauthenticated(auth.error().message);
+        }
+        return Fail(auth.error());
+      }
+      Result<domain::User> user = s_.accounts->GetUser(auth->principal, auth->principal.user_id);
+      if (!user.ok()) return Fail(user.error());
+      return JsonOk(json{{"user", UserJson(*user)},
+                         {"csrf_token", auth->csrf_token},
+                         {"expires_at", Rfc3339(auth->expires_at)}})
           .With("Cache-Control", "no-store");
     });
     r.Add("DELETE", "/api/v1/session", [this](Request& req) -> Response {
@@ -684,6 +710,26 @@ class Api {
             }
             q.modules = req.QueryAll("module");
             q.text = req.Query("q").value_or("");
+            for (const std::string& st : req.QueryAll("status")) {
+              if (st != "confirmed" && st != "tentative" && st != "cancelled") {
+                return Fail(Invalid("status must be confirmed, tentative or cancelled"));
+              }
+              q.statuses.push_back(st);
+            }
+            for (auto [name, bound] : {std::pair<const char*, int*>{"priority_min", &q.priority_min},
+                                       {"priority_max", &q.priority_max}}) {
+              if (std::optional<std::string> v = req.Query(name)) {
+                if (v->size() != 1 || (*v)[0] < '0' || (*v)[0] > '9') {
+                  return Fail(Invalid(fmt::format("{} must be 0-9", name)));
+                }
+                *bound = (*v)[0] - '0';
+              }
+            }
+            if (q.priority_min > q.priority_max) {
+              return Fail(Invalid("priority_min must not be above priority_max"));
+            }
+            q.organizer = req.Query("organizer").value_or("");
+            if (q.organizer.size() > 320) return Fail(Invalid("organizer is too long"));
             if (std::optional<std::string> limit = req.Query("limit")) {
               const int n = std::atoi(limit->c_str());
               if (n < 1 || n > 10'000) return Fail(Invalid("limit must be 1-10000"));

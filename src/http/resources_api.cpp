@@ -516,6 +516,23 @@ class ResourceApi {
                      {"skipped", std::move(skipped)}};
             return JsonOk(out, 201).With("Location", fmt::format("/api/v1/bookings/{}", first.id));
           }));
+    r.Add("GET", "/api/v1/bookings", Authed([this](Request& req, const Principal& p) -> Response {
+            for (const auto& [name, value] : req.query_params()) {
+              if (name != "event_id") {
+                return Fail(Invalid(fmt::format("unknown query parameter \"{}\"",
+                                                name.substr(0, 64))));
+              }
+            }
+            std::optional<std::string> event = req.Query("event_id");
+            if (!event) return Fail(Invalid("the query needs event_id="));
+            std::optional<Id> id = internal::DecimalId(*event);
+            if (!id) return Fail(Invalid("event_id must be an event id"));
+            Result<std::vector<domain::BookingView>> list = s_.resources->EventBookings(p, *id);
+            if (!list.ok()) return Fail(list.error());
+            json items = json::array();
+            for (const domain::BookingView& v : *list) items.push_back(BookingJson(v));
+            return JsonOk(json{{"items", std::move(items)}});
+          }));
     r.Add("GET", "/api/v1/bookings/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
             Result<Id> id = PathId(req, "id", "booking");

@@ -40,8 +40,9 @@ EVENT_KEYS = {"id", "uid", "calendar_id", "etag", "recurring", "busy_only", "cre
 INSTANCE_KEYS = {"event_id", "calendar_id", "uid", "etag", "recurrence_id", "title", "start",
                  "end", "timezone", "all_day", "recurring", "overridden", "busy_only", "status",
                  "visibility", "module", "color", "location", "description", "priority",
-                 "categories"}
-BUSY_INSTANCE_KEYS = INSTANCE_KEYS - {"location", "description", "priority", "categories"}
+                 "categories", "organizer"}
+BUSY_INSTANCE_KEYS = INSTANCE_KEYS - {"location", "description", "priority", "categories",
+                                      "organizer"}
 
 ICS_HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Almanac tests//EN\r\n"
 

@@ -164,3 +164,149 @@ class RecurrencePreviewTest(ServerTestCase):
         r = self.server.client().post("/api/v1/recurrence/preview",
                                       {"start": "2025-01-01T09:00:00Z", "rrule": "FREQ=DAILY"})
         self.assertEqual(r.status, 401)
+
+
+class SessionResumeTest(ServerTestCase):
+    """GET /api/v1/session: a reloaded page gets its CSRF token back from the cookie."""
+
+    def test_the_cookie_gives_back_the_session_and_its_token(self):
+        r = self.server.client().post("/api/v1/session",
+                                      {"username": "admin", "password": self.admin_password})
+        self.assertStatus(r, 200)
+        cookie = r.header("Set-Cookie").split(";")[0].split("=", 1)[1]
+        again = self.server.client(cookie=cookie).get("/api/v1/session")
+        self.assertStatus(again, 200)
+        body = again.json()
+        self.assertEqual(body["csrf_token"], r.json()["csrf_token"])
+        self.assertEqual(body["user"]["username"], "admin")
+        self.assertEqual(body["expires_at"], r.json()["expires_at"])
+        self.assertEqual(again.header("Cache-Control"), "no-store")
+        # The token works for a write.
+        w = self.server.client(cookie=cookie, csrf=body["csrf_token"]).post(
+            "/api/v1/calendars", {"name": "after reload"})
+        self.assertStatus(w, 201)
+        # No cookie, a bearer token only, or a signed-out cookie: 401.
+        self.assertStatus(self.server.client().get("/api/v1/session"), 401)
+        self.assertStatus(self.admin.get("/api/v1/session"), 401)
+        out = self.server.client(cookie=cookie, csrf=body["csrf_token"]).request("DELETE", "/api/v1/session")
+        self.assertStatus(out, 204)
+        self.assertStatus(self.server.client(cookie=cookie).get("/api/v1/session"), 401)
+
+
+ORGANIZED_ICS = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//Almanac tests//EN\r
+BEGIN:VEVENT\r
+UID:org-1@test\r
+DTSTAMP:20250101T000000Z\r
+DTSTART:20310304T090000Z\r
+DTEND:20310304T100000Z\r
+SUMMARY:Planning\r
+ORGANIZER;CN=Ana Lima:mailto:Ana@Example.org\r
+STATUS:TENTATIVE\r
+PRIORITY:1\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:org-2@test\r
+DTSTAMP:20250101T000000Z\r
+DTSTART:20310305T090000Z\r
+DTEND:20310305T100000Z\r
+SUMMARY:Review\r
+ORGANIZER:mailto:bo@example.org\r
+PRIORITY:5\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:org-3@test\r
+DTSTAMP:20250101T000000Z\r
+DTSTART:20310306T090000Z\r
+DTEND:20310306T100000Z\r
+SUMMARY:Solo\r
+STATUS:CANCELLED\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+class EventFiltersTest(ServerTestCase):
+    """GET /api/v1/events with organizer=, status= and priority_min/max=, and the
+    instances' organizer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        r = cls.admin.post("/api/v1/calendars", {"name": "Filters"})
+        assert r.status == 201, str(r)
+        cls.cal = r.json()["id"]
+        r = cls.admin.post(f"/api/v1/calendars/{cls.cal}/import", raw=ORGANIZED_ICS.encode(),
+                           content_type="text/calendar")
+        assert r.status == 200, str(r)
+
+    def titles(self, **params):
+        params.setdefault("from", "2031-03-01T00:00:00Z")
+        params.setdefault("to", "2031-04-01T00:00:00Z")
+        params.setdefault("calendar", self.cal)
+        r = self.admin.get("/api/v1/events?" + query(**params))
+        self.assertStatus(r, 200)
+        return [i["title"] for i in r.json()["items"]]
+
+    def test_organizer_is_on_the_instances(self):
+        r = self.admin.get("/api/v1/events?" + query(**{"from": "2031-03-01T00:00:00Z",
+                                                         "to": "2031-04-01T00:00:00Z",
+                                                         "calendar": self.cal}))
+        by_title = {i["title"]: i for i in r.json()["items"]}
+        self.assertEqual(by_title["Planning"]["organizer"], {"email": "Ana@Example.org", "name": "Ana Lima"})
+        self.assertEqual(by_title["Review"]["organizer"], {"email": "bo@example.org", "name": ""})
+        self.assertIsNone(by_title["Solo"]["organizer"])
+
+    def test_filters(self):
+        self.assertEqual(self.titles(), ["Planning", "Review", "Solo"])
+        self.assertEqual(self.titles(organizer="ana@example.org"), ["Planning"])
+        self.assertEqual(self.titles(organizer="nobody@example.org"), [])
+        self.assertEqual(self.titles(status="tentative"), ["Planning"])
+        self.assertEqual(self.titles(status=["confirmed", "cancelled"]), ["Review", "Solo"])
+        self.assertEqual(self.titles(priority_min="1", priority_max="4"), ["Planning"])
+        self.assertEqual(self.titles(priority_min="5"), ["Review"])
+        self.assertEqual(self.titles(priority_max="0"), ["Solo"])  # 0: undefined
+        # The filters combine with each other and with the text search.
+        self.assertEqual(self.titles(status="confirmed", q="rev"), ["Review"])
+        self.assertEqual(self.titles(status="confirmed", organizer="ana@example.org"), [])
+
+    def test_bad_filters_are_400(self):
+        for params, detail in [({"status": "maybe"}, "status must be"),
+                               ({"priority_min": "10"}, "priority_min must be 0-9"),
+                               ({"priority_max": "x"}, "priority_max must be 0-9"),
+                               ({"priority_min": "5", "priority_max": "2"}, "priority_min must not be above")]:
+            with self.subTest(params=params):
+                p = {"from": "2031-03-01T00:00:00Z", "to": "2031-04-01T00:00:00Z", **params}
+                self.assertStatus(self.admin.get("/api/v1/events?" + query(**p)), 400, detail)
+
+
+class EventBookingsListTest(ServerTestCase):
+    """GET /api/v1/bookings?event_id=N: the bookings an event holds."""
+
+    def test_an_events_bookings_by_instance(self):
+        room = self.admin.post("/api/v1/resources", {"type": "room", "name": "Loft"})
+        self.assertStatus(room, 201)
+        cal = self.admin.post("/api/v1/calendars", {"name": "Booked"}).json()["id"]
+        ev = self.admin.post(f"/api/v1/calendars/{cal}/events",
+                             {"title": "Weekly", "start": "2031-03-04T09:00:00Z",
+                              "rrule": "FREQ=WEEKLY;COUNT=3"})
+        self.assertStatus(ev, 201)
+        eid = ev.json()["id"]
+        made = self.admin.post("/api/v1/bookings", {"resource_id": room.json()["id"], "event_id": eid})
+        self.assertStatus(made, 201)
+        r = self.admin.get(f"/api/v1/bookings?event_id={eid}")
+        self.assertStatus(r, 200)
+        items = r.json()["items"]
+        self.assertEqual([(b["recurrence_id"], b["start"], b["resource_name"]) for b in items],
+                         [("2031-03-04T09:00:00Z", "2031-03-04T09:00:00Z", "Loft"),
+                          ("2031-03-11T09:00:00Z", "2031-03-11T09:00:00Z", "Loft"),
+                          ("2031-03-18T09:00:00Z", "2031-03-18T09:00:00Z", "Loft")])
+        # A cancelled booking is no longer the event's.
+        self.assertStatus(self.admin.post(f"/api/v1/bookings/{items[0]['id']}/cancel", {}), 200)
+        self.assertEqual(len(self.admin.get(f"/api/v1/bookings?event_id={eid}").json()["items"]), 2)
+        self.assertEqual(self.admin.get("/api/v1/bookings?event_id=999999").json()["items"], [])
+        self.assertStatus(self.admin.get("/api/v1/bookings"), 400, "event_id=")
+        self.assertStatus(self.admin.get("/api/v1/bookings?event_id=abc"), 400, "event_id must be")
+        self.assertStatus(self.admin.get("/api/v1/bookings?event_id=1&x=2"), 400, "unknown query parameter")
+        self.assertStatus(self.server.client().get(f"/api/v1/bookings?event_id={eid}"), 401)

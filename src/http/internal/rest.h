@@ -69,19 +69,24 @@ inline Handler RequireCaller(domain::AccountService& accounts, AuthedHandler h) 
   };
 }
 
+// `text` as a decimal id (1-18 digits), or nullopt.
+inline std::optional<domain::Id> DecimalId(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  domain::Id id = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  return id;
+}
+
 // The decimal id in path parameter `name`; anything else is kNotFound
 // ("no such <what>": a path that names nothing).
 inline Result<domain::Id> PathId(const Request& req, std::string_view name,
                                  std::string_view what) {
-  std::string_view text = req.Param(name);
-  domain::Id id = 0;
-  const Error none = MakeError(Code::kNotFound, fmt::format("no such {}", what));
-  if (text.empty() || text.size() > 18) return none;
-  for (char c : text) {
-    if (c < '0' || c > '9') return none;
-    id = id * 10 + (c - '0');
-  }
-  return id;
+  std::optional<domain::Id> id = DecimalId(req.Param(name));
+  if (!id) return MakeError(Code::kNotFound, fmt::format("no such {}", what));
+  return *id;
 }
 
 // The body as a JSON object. `empty_ok`: an empty body reads as {} (action
