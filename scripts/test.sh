@@ -3,6 +3,7 @@
 #   build/       RelWithDebInfo: unit, golden, CLI, differential tests
 #   build-asan/  ASan + UBSan: the unit tests again (run from build/'s ctest)
 #   build-fuzz/  clang + libFuzzer targets (run from build/'s ctest)
+#   web/dist     the web app (scripts/web.sh; its tests run from build/'s ctest)
 # The last step is `ctest --test-dir build`, so CTest's summary closes the log.
 # Environment: ALMANAC_FUZZ_SECONDS (default 60) bounds each fuzz run;
 # ALMANAC_JOBS (default 2) parallel build jobs; ALMANAC_*_DIR as in common.sh.
@@ -11,6 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 start=$SECONDS
 
 bash "$ROOT/scripts/install-deps.sh"
+
+section "web app: packages, chromium, web/dist"
+bash "$ROOT/scripts/web.sh"
 
 section "configure + build $BUILD_DIR (RelWithDebInfo)"
 configure "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -35,7 +39,7 @@ CC=clang CXX=clang++ configure "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DA
 cmake --build "$FUZZ_DIR" -j "$JOBS" --target fuzz_rrule fuzz_ical_parser
 echo "[test.sh] fuzz tree built at $((SECONDS - start))s"
 
-section "ctest (unit, golden, cli, differential, sanitize, fuzz)"
+section "ctest (unit, golden, cli, differential, web, sanitize, fuzz)"
 status=0
 ctest --test-dir "$BUILD_DIR" --output-on-failure || status=$?
 # Fuzz findings are random; repeat their digest last so a cut log keeps it.

@@ -1,0 +1,318 @@
+// End-to-end tests of the shell and the calendar page (helper A's UI; the
+// test ids are in web/TESTIDS.md): signing in and out, the recurrence
+// editor, moving one occurrence of a series by drag and drop, resizing,
+// switching views and the time zone, and the keyboard shortcuts. Events are
+// made through the API in a fixed past week (9-15 June 2025, no daylight
+// saving change) and checked through the API afterwards.
+import assert from 'node:assert/strict';
+import { open, until, wallClock } from '../lib/app.mjs';
+
+const ZONE = 'America/New_York';
+const WEEK = '2025-06-09';  // a Monday
+
+// A user in New York with one calendar of her own.
+async function aliceWithCalendar(t) {
+  const alice = await t.addUser({ username: 'alice', displayName: 'Alice Liddell', timezone: ZONE });
+  const calendar = await alice.api.post('/api/v1/calendars', { name: 'Work', timezone: ZONE });
+  return { alice, calendar };
+}
+
+async function instances(api, calendarId, from = '2025-06-01T00:00:00Z', to = '2025-08-01T00:00:00Z') {
+  const answer = await api.get(`/api/v1/events?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&calendar=${calendarId}`);
+  return answer.items;
+}
+
+const eventNode = (page, eventId, recurrenceId) => page.locator(
+  `[data-testid="event"][data-event-id="${eventId}"]${recurrenceId ? `[data-recurrence-id="${recurrenceId}"]` : ''}`);
+
+// The page position of the top of the time-grid row `time` ("14:00:00") in
+// the column of `date`.
+async function slotPoint(page, date, time) {
+  const lane = await page.locator(`.fc-timegrid-slot-lane[data-time="${time}"]`).first().boundingBox();
+  const column = await page.locator(`.fc-timegrid-col[data-date="${date}"]`).first().boundingBox();
+  assert.ok(lane && column, `the time grid has no row ${time} or no column ${date}`);
+  return { x: column.x + column.width / 2, y: lane.y, rowHeight: lane.height };
+}
+
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x, from.y + 8, { steps: 2 });
+  await page.mouse.move(to.x, to.y, { steps: 12 });
+  await page.waitForTimeout(100);
+  await page.mouse.up();
+}
+
+const sameInstant = (a, b) => Date.parse(a) === Date.parse(b);
+
+export const calendarTests = [
+  {
+    name: 'sign-in',
+    async run(t) {
+      const { alice } = await aliceWithCalendar(t);
+      const page = t.page;
+      await page.goto(`${t.url}/`);
+      await page.getByTestId('signin-username').fill('alice');
+      await page.getByTestId('signin-password').fill('not the password');
+      await page.getByTestId('signin-submit').click();
+      const error = page.getByTestId('signin-error');
+      await error.waitFor({ state: 'visible' });
+      const text = await error.innerText();
+      assert.match(text, /wrong/i, `the sign-in error is not a sentence about the password: ${text}`);
+      assert.ok(!/[{}]/.test(text), 'the sign-in error is raw JSON');
+      await t.screenshot('wrong-password');
+
+      await page.getByTestId('signin-password').fill(alice.password);
+      await page.getByTestId('signin-submit').click();
+      await page.getByTestId('user-name').waitFor();
+      assert.equal(await page.getByTestId('user-name').innerText(), 'Alice Liddell');
+      await page.getByTestId('calendar').waitFor();
+      await until(async () => (await page.locator('.fc-view').count()) === 1, 'the calendar did not render');
+      const marks = await until(() => page.evaluate(() => {
+        const names = ['almanac:signed-in', 'almanac:calendar-rendered'];
+        return names.every((n) => performance.getEntriesByName(n).length > 0) ? names : null;
+      }), 'the performance marks almanac:signed-in and almanac:calendar-rendered are not set', 5000).catch(async (error) => {
+        const set = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => m.name).join(', ') || 'none');
+        throw new Error(`${error.message} (marks set: ${set})`);
+      });
+      assert.equal(marks.length, 2);
+      await t.screenshot('signed-in');
+
+      // The session survives a reload (which marks both again), and signing
+      // out ends it.
+      await page.reload();
+      await page.getByTestId('user-name').waitFor();
+      await until(() => page.evaluate(() => ['almanac:signed-in', 'almanac:calendar-rendered']
+        .every((n) => performance.getEntriesByName(n).length === 1)), 'the marks are not set after a reload', 5000);
+      await page.getByTestId('signout').click();
+      await page.getByTestId('signin-form').waitFor();
+      const status = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+      assert.equal(status, 401, 'the session still works after signing out');
+    },
+  },
+  {
+    name: 'recurring-event',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${WEEK}`, 'calendar');
+      await page.getByTestId('new-event').click();
+      await page.getByTestId('event-dialog').waitFor();
+      await page.getByTestId('event-title').fill('Design review');
+      await page.getByTestId('event-start-date').fill('2025-06-10');
+      // The weekday and "the 2nd Tuesday" follow the start date while they
+      // are not picked by hand.
+      const checkedDays = () => page.evaluate(() => [...document.querySelectorAll('[data-testid^="rec-day-"]:checked')].map((b) => b.value).join(','));
+      await page.getByTestId('rec-freq').selectOption('WEEKLY');
+      assert.equal(await checkedDays(), 'TU');
+      await page.getByTestId('event-start-date').fill('2025-06-12');
+      await until(async () => (await checkedDays()) === 'TH', 'the weekly weekday does not follow the start date');
+      await page.getByTestId('rec-freq').selectOption('MONTHLY');
+      await page.getByTestId('rec-monthly-weekday').check();
+      await until(async () => /2nd Thursday/.test(await page.getByTestId('rec-summary').innerText()), 'the monthly rule is not "the 2nd Thursday"');
+      await page.getByTestId('event-start-date').fill('2025-06-27');
+      await until(async () => /last Friday/.test(await page.getByTestId('rec-summary').innerText()),
+        'the monthly "2nd Thursday" does not become "the last Friday" with the start date');
+      assert.equal(await page.getByTestId('rec-ordinal').inputValue(), '-1');
+      assert.equal(await page.getByTestId('rec-weekday').inputValue(), 'FR');
+      await page.getByTestId('event-start-date').fill('2025-06-10');
+      await page.getByTestId('event-start-time').fill('09:00');
+      await page.getByTestId('event-end-date').fill('2025-06-10');
+      await page.getByTestId('event-end-time').fill('10:00');
+      await page.getByTestId('rec-freq').selectOption('WEEKLY');
+      assert.equal(await checkedDays(), 'TU', 'weekly after monthly does not start on the start date\'s weekday');
+      // On Tuesdays and Thursdays, six times in all.
+      for (const day of ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU']) {
+        await page.getByTestId(`rec-day-${day}`).setChecked(day === 'TU' || day === 'TH');
+      }
+      await page.getByTestId('rec-end-count').check();
+      await page.getByTestId('rec-count').fill('6');
+      await until(async () => (await page.getByTestId('rec-preview-item').count()) === 6, 'the editor does not preview 6 dates');
+      const previewed = await page.getByTestId('rec-preview-item').evaluateAll((items) => items.map((i) => i.dataset.start));
+      await t.screenshot('editor');
+      await page.getByTestId('event-save').click();
+      await page.getByTestId('event-dialog').waitFor({ state: 'detached' });
+
+      const all = await until(async () => {
+        const list = await instances(alice.api, calendar.id);
+        return list.length ? list : null;
+      }, 'no event was stored');
+      const ids = [...new Set(all.map((i) => i.event_id))];
+      assert.equal(ids.length, 1, 'more than one event was stored');
+      const series = await alice.api.get(`/api/v1/events/${ids[0]}`);
+      assert.equal(series.title, 'Design review');
+      const parts = Object.fromEntries(series.rrule.split(';').map((p) => p.split('=')));
+      assert.equal(parts.FREQ, 'WEEKLY');
+      assert.equal(parts.COUNT, '6');
+      assert.deepEqual(parts.BYDAY.split(',').sort(), ['TH', 'TU']);
+      assert.equal(all.length, 6, 'the series does not have 6 occurrences');
+      assert.deepEqual(all.map((i) => Date.parse(i.start)), previewed.map((s) => Date.parse(s)),
+        'the stored occurrences differ from the previewed dates');
+      assert.ok(sameInstant(all[0].start, '2025-06-10T09:00:00-04:00'), `the first occurrence starts at ${all[0].start}`);
+      assert.ok(sameInstant(all[1].start, '2025-06-12T09:00:00-04:00'), `the second occurrence starts at ${all[1].start}`);
+      await until(async () => (await eventNode(page, ids[0]).count()) === 2, 'the week does not show the Tuesday and Thursday occurrences');
+      await t.screenshot('week');
+    },
+  },
+  {
+    name: 'move-occurrence',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      const created = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
+        title: 'Team sync', start: '2025-06-02T10:00:00-04:00', end: '2025-06-02T11:00:00-04:00',
+        timezone: ZONE, rrule: 'FREQ=WEEKLY;COUNT=5',
+      });
+      const seriesBefore = await alice.api.get(`/api/v1/events/${created.id}`);
+      const before = await instances(alice.api, calendar.id);
+      assert.equal(before.length, 5);
+      const target = before.find((i) => i.start.startsWith('2025-06-09'));
+      assert.ok(target, 'no occurrence in the week of 9 June');
+
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${WEEK}`, 'calendar');
+      const node = eventNode(page, created.id, target.recurrence_id);
+      await node.waitFor();
+      const box = await node.boundingBox();
+      const from = { x: box.x + box.width / 2, y: box.y + 4 };
+      const origin = await slotPoint(page, '2025-06-09', '10:00:00');
+      const goal = await slotPoint(page, '2025-06-11', '14:00:00');
+      await drag(page, from, { x: goal.x, y: goal.y + (from.y - origin.y) });
+      const dialog = page.getByTestId('confirm-dialog');
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /This event/);
+      await t.screenshot('scope-question');
+      await page.getByTestId('confirm-choice-0').click();
+
+      const after = await until(async () => {
+        const list = await instances(alice.api, calendar.id);
+        return list.some((i) => i.overridden) ? list : null;
+      }, 'no occurrence changed');
+      assert.equal(after.length, 5, 'the number of occurrences changed');
+      const moved = after.filter((i) => i.overridden);
+      assert.equal(moved.length, 1, 'more than one occurrence changed');
+      assert.equal(moved[0].recurrence_id, target.recurrence_id, 'a different occurrence changed');
+      assert.ok(sameInstant(moved[0].start, '2025-06-11T14:00:00-04:00'), `the moved occurrence starts at ${moved[0].start}`);
+      assert.ok(sameInstant(moved[0].end, '2025-06-11T15:00:00-04:00'), `the moved occurrence ends at ${moved[0].end}`);
+      const othersBefore = before.filter((i) => i.recurrence_id !== target.recurrence_id).map((i) => [i.recurrence_id, i.start, i.end]);
+      const othersAfter = after.filter((i) => i.recurrence_id !== target.recurrence_id).map((i) => [i.recurrence_id, i.start, i.end]);
+      assert.deepEqual(othersAfter, othersBefore, 'other occurrences changed');
+      const seriesAfter = await alice.api.get(`/api/v1/events/${created.id}`);
+      for (const field of ['start', 'end', 'rrule', 'timezone', 'title']) {
+        assert.deepEqual(seriesAfter[field], seriesBefore[field], `the series' ${field} changed`);
+      }
+      await until(async () => (await page.locator(`.fc-timegrid-col[data-date="2025-06-11"] [data-testid="event"][data-event-id="${created.id}"]`).count()) === 1,
+        'the moved occurrence is not drawn on Wednesday');
+      await t.screenshot('moved');
+    },
+  },
+  {
+    name: 'resize-event',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      const created = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
+        title: 'Budget call', start: '2025-06-12T09:00:00-04:00', end: '2025-06-12T10:00:00-04:00', timezone: ZONE,
+      });
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${WEEK}`, 'calendar');
+      const node = eventNode(page, created.id);
+      await node.waitFor();
+      await node.hover();
+      const handle = node.locator('.fc-event-resizer-end');
+      await handle.waitFor({ state: 'attached' });
+      const box = await handle.boundingBox();
+      assert.ok(box, 'the event has no resize handle');
+      const row = await slotPoint(page, '2025-06-12', '10:00:00');
+      const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      await drag(page, from, { x: from.x, y: from.y + 2 * row.rowHeight });
+      await until(async () => {
+        const event = await alice.api.get(`/api/v1/events/${created.id}`);
+        return sameInstant(event.end, '2025-06-12T11:00:00-04:00');
+      }, 'the event does not end at 11:00 after the resize');
+      const event = await alice.api.get(`/api/v1/events/${created.id}`);
+      assert.ok(sameInstant(event.start, '2025-06-12T09:00:00-04:00'), `the start moved to ${event.start}`);
+      await t.screenshot('resized');
+    },
+  },
+  {
+    name: 'views-and-time-zone',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      const created = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
+        title: 'Launch', start: '2025-06-11T10:00:00-04:00', end: '2025-06-11T11:00:00-04:00', timezone: ZONE,
+      });
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${WEEK}`, 'calendar');
+      const fcClass = {
+        month: 'fc-dayGridMonth-view', week: 'fc-timeGridWeek-view', day: 'fc-timeGridDay-view',
+        agenda: 'fc-listMonth-view', weeks: 'fc-dayGridTwoWeeks-view', year: 'fc-multiMonthYear-view',
+      };
+      for (const view of ['month', 'day', 'agenda', 'weeks', 'year', 'week']) {
+        await page.getByTestId(`view-${view}`).click();
+        await until(async () => (await page.locator(`.${fcClass[view]}`).count()) === 1, `the ${view} view did not render`);
+        assert.equal(await page.getByTestId(`view-${view}`).getAttribute('aria-pressed'), 'true');
+        await until(async () => (await page.evaluate(() => location.hash)).startsWith(`#/${view}/`), `the URL does not name the ${view} view`);
+        if (view === 'month') await t.screenshot('month');
+      }
+      await page.getByTestId('date-picker').fill('2025-06-11');
+      await page.getByTestId('date-picker').dispatchEvent('change');
+      const node = eventNode(page, created.id);
+      await node.waitFor();
+      assert.ok((await node.innerText()).includes(wallClock('2025-06-11T14:00:00Z', ZONE)), 'the event is not shown at 10:00 New York time');
+
+      const options = await page.getByTestId('zone-select').locator('option').evaluateAll((os) => os.map((o) => o.value));
+      const zone = ['Asia/Tokyo', 'Europe/Berlin', 'Europe/London', 'UTC'].find((z) => options.includes(z));
+      assert.ok(zone, `the time zone selector offers none of the expected zones: ${options.slice(0, 10).join(', ')}`);
+      await page.getByTestId('zone-select').selectOption(zone);
+      const expected = wallClock('2025-06-11T14:00:00Z', zone);
+      await until(async () => (await eventNode(page, created.id).first().innerText()).includes(expected),
+        `the event is not shown at ${expected} ${zone} time after switching zones`);
+      await t.screenshot(`zone-${zone.replace('/', '-')}`);
+      await page.reload();
+      await page.getByTestId('zone-select').waitFor();
+      assert.equal(await page.getByTestId('zone-select').inputValue(), zone, 'the chosen zone is forgotten after a reload');
+    },
+  },
+  {
+    name: 'keyboard-shortcuts',
+    async run(t) {
+      const { alice } = await aliceWithCalendar(t);
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${WEEK}`, 'calendar');
+      await page.locator('.fc-timeGridWeek-view').waitFor();
+      await page.locator('body').click({ position: { x: 5, y: 5 } });
+      const viewIs = (name) => until(async () => (await page.getByTestId('calendar').getAttribute('data-view')) === name, `the key did not switch to the ${name} view`);
+      await page.keyboard.press('m');
+      await viewIs('month');
+      await page.keyboard.press('d');
+      await viewIs('day');
+      await page.keyboard.press('w');
+      await viewIs('week');
+      await page.keyboard.press('t');
+      const today = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      await until(async () => (await page.getByTestId('date-picker').inputValue()) === today, '"t" did not go to today');
+      await page.keyboard.press('/');
+      await until(async () => page.getByTestId('search-input').evaluate((n) => n === document.activeElement), '"/" did not focus the search');
+      await page.keyboard.type('m');
+      assert.equal(await page.getByTestId('calendar').getAttribute('data-view'), 'week', 'a shortcut fired while typing in the search');
+      await page.keyboard.press('Escape');
+      await page.locator('body').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('?');
+      const list = page.getByTestId('shortcuts-dialog');
+      await list.waitFor();
+      for (const key of ['n', 't', 'd', 'w', 'm', '/', '?']) assert.ok((await list.innerText()).includes(key), `the list does not mention "${key}"`);
+      await t.screenshot('shortcut-list');
+      await page.keyboard.press('Escape');
+      await list.waitFor({ state: 'detached' });
+      await page.keyboard.press('n');
+      await page.getByTestId('event-dialog').waitFor();
+      await until(async () => page.getByTestId('event-dialog').evaluate((d) => d.contains(document.activeElement)), 'the new-event dialog does not take the focus');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('event-dialog').waitFor({ state: 'detached' });
+    },
+  },
+];
