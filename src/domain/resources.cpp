@@ -330,7 +330,9 @@ Result<std::vector<BookingClash>> ClashesOf(StoreTx& tx, const Principal& caller
 
 // The free spans of `r` in [from, to) for a booking of its buffers.
 Result<std::vector<TimeSpan>> FreeSpans(StoreTx& tx, const Resource& r, Instant from, Instant to) {
-  const std::int64_t reach = (r.buffer_before_min + r.buffer_after_min) * kMinute + kDay;
+  // FullSpans widens each block by the buffers: a booking further away
+  // cannot touch [from, to).
+  const std::int64_t reach = (r.buffer_before_min + r.buffer_after_min) * kMinute;
   ALMANAC_ASSIGN_OR_RETURN(std::vector<Booking> blocking,
                            tx.ListResourceBookings(r.org_id, r.id, (from - reach).unix_seconds(),
                                                    (to + reach).unix_seconds(), true));
@@ -1340,7 +1342,7 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
     ALMANAC_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<Resource>> all,
                              AllResources(tx, caller.org_id));
     std::vector<Id> ids;
-    std::int64_t reach = kDay;  // FreeSpans' reach, for the widest buffers
+    std::int64_t reach = 0;  // FreeSpans' reach, for the widest buffers
     for (const Resource& r : *all) {
       if (!search.type.empty() && r.type != search.type) continue;
       if (r.capacity < search.min_capacity) continue;
@@ -1355,8 +1357,7 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
                                  search.free->start, search.free->end)) {
         continue;
       }
-      reach = std::max<std::int64_t>(reach, (r.buffer_before_min + r.buffer_after_min) * kMinute +
-                                                kDay);
+      reach = std::max<std::int64_t>(reach, (r.buffer_before_min + r.buffer_after_min) * kMinute);
       ids.push_back(r.id);
       out.push_back(r);
     }

@@ -275,6 +275,15 @@ TEST_P(BookingsTest, BuffersAreBlocked) {
   EXPECT_EQ((*free)[0].start, At("2025-03-03T08:00:00Z"));
   EXPECT_EQ((*free)[0].end, At("2025-03-03T08:15:00Z"));
   EXPECT_EQ((*free)[1].start, At("2025-03-03T12:45:00Z"));
+  // A search reads the bookings within the buffers' reach of its window:
+  // 12:40 is inside the last booking's clean-up plus the new set-up.
+  domain::ResourceSearch q;
+  q.free = domain::TimeSpan{At("2025-03-03T12:40:00Z"), At("2025-03-03T13:00:00Z")};
+  EXPECT_TRUE(resources_->Search(bob_, q)->empty());
+  q.free = domain::TimeSpan{At("2025-03-03T12:45:00Z"), At("2025-03-03T13:00:00Z")};
+  ASSERT_EQ(resources_->Search(bob_, q)->size(), 1u);
+  q.free = domain::TimeSpan{At("2025-03-03T08:00:00Z"), At("2025-03-03T08:20:00Z")};
+  EXPECT_TRUE(resources_->Search(bob_, q)->empty());  // 08:15 meets the first set-up
 }
 
 TEST_P(BookingsTest, UnitsAllowThatManyAtOnce) {
