@@ -1326,6 +1326,15 @@ Result<std::vector<TimeSpan>> ResourceService::Availability(const Principal& cal
 
 Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
                                                       const ResourceSearch& search) {
+  ALMANAC_ASSIGN_OR_RETURN(Selection found, SearchShared(caller, search));
+  std::vector<Resource> out;
+  out.reserve(found.picked.size());
+  for (std::size_t i : found.picked) out.push_back((*found.all)[i]);
+  return out;
+}
+
+Result<ResourceService::Selection> ResourceService::SearchShared(const Principal& caller,
+                                                                 const ResourceSearch& search) {
   if (search.free) {
     if (!(search.free->start < search.free->end)) return Invalid("to must be after from");
     if (search.free->end - search.free->start > kMaxSearchWindow) {
@@ -1336,14 +1345,16 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
   std::string needle = search.location;
   std::transform(needle.begin(), needle.end(), needle.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::vector<Resource> out;
+  Selection out;
   ALMANAC_RETURN_IF_ERROR(store_.Read([&](StoreTx& tx) -> Status {
-    out.clear();
-    ALMANAC_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<Resource>> all,
-                             AllResources(tx, caller.org_id));
+    out.picked.clear();
+    ALMANAC_ASSIGN_OR_RETURN(out.all, AllResources(tx, caller.org_id));
+    const std::vector<Resource>& all = *out.all;
     std::vector<Id> ids;
+    std::vector<std::vector<TimeSpan>> bookable;  // per pick, with a window
     std::int64_t reach = 0;  // FreeSpans' reach, for the widest buffers
-    for (const Resource& r : *all) {
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const Resource& r = all[i];
       if (!search.type.empty() && r.type != search.type) continue;
       if (r.capacity < search.min_capacity) continue;
       if (!needle.empty()) {
@@ -1352,16 +1363,18 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (loc.find(needle) == std::string::npos) continue;
       }
-      // Closed then (hours, unavailability): no need to read its bookings.
-      if (search.free && !Within(BookableSpans(r, ZoneOf(r), search.free->start, search.free->end),
-                                 search.free->start, search.free->end)) {
-        continue;
+      if (search.free) {
+        // Closed then (hours, unavailability): no need to read its bookings.
+        std::vector<TimeSpan> open =
+            BookableSpans(r, ZoneOf(r), search.free->start, search.free->end);
+        if (!Within(open, search.free->start, search.free->end)) continue;
+        bookable.push_back(std::move(open));
       }
       reach = std::max<std::int64_t>(reach, (r.buffer_before_min + r.buffer_after_min) * kMinute);
       ids.push_back(r.id);
-      out.push_back(r);
+      out.picked.push_back(i);
     }
-    if (!search.free || out.empty()) return OkStatus();
+    if (!search.free || out.picked.empty()) return OkStatus();
     // Free for the whole window: the blocking bookings of every candidate
     // in one query, then FreeSpans' rule per resource.
     const TimeSpan w = *search.free;
@@ -1371,12 +1384,20 @@ Result<std::vector<Resource>> ResourceService::Search(const Principal& caller,
                                                         (w.end + reach).unix_seconds(), true));
     std::map<Id, std::vector<Booking>> by_resource;
     for (Booking& b : blocking) by_resource[b.resource_id].push_back(std::move(b));
-    std::erase_if(out, [&](const Resource& r) {
+    std::vector<std::size_t> free_ones;
+    for (std::size_t k = 0; k < out.picked.size(); ++k) {
+      const Resource& r = all[out.picked[k]];
+      auto held = by_resource.find(r.id);
+      if (held == by_resource.end()) {
+        free_ones.push_back(out.picked[k]);  // open for the whole window, nothing booked
+        continue;
+      }
       const std::vector<TimeSpan> free =
-          Subtract(BookableSpans(r, ZoneOf(r), w.start, w.end),
-                   FullSpans(by_resource[r.id], r.units, r.buffer_before_min, r.buffer_after_min));
-      return !Within(free, w.start, w.end);
-    });
+          Subtract(bookable[k],
+                   FullSpans(held->second, r.units, r.buffer_before_min, r.buffer_after_min));
+      if (Within(free, w.start, w.end)) free_ones.push_back(out.picked[k]);
+    }
+    out.picked = std::move(free_ones);
     return OkStatus();
   }));
   return out;

@@ -228,6 +228,15 @@ class ResourceService {
   // Resources matching `search`, by id. Errors: kInvalidArgument for a bad
   // window (to <= from, over 31 days).
   Result<std::vector<Resource>> Search(const Principal& caller, const ResourceSearch& search);
+  // As Search, without copying: the organisation's resource list as cached
+  // (shared, immutable; the same object until a resource changes) and the
+  // positions in it of the matches, in order. Lets the caller keep things
+  // derived from one list (its JSON) for as long as the list lives.
+  struct Selection {
+    std::shared_ptr<const std::vector<Resource>> all;
+    std::vector<std::size_t> picked;
+  };
+  Result<Selection> SearchShared(const Principal& caller, const ResourceSearch& search);
   // The pending bookings the caller may decide, by start.
   Result<std::vector<BookingView>> PendingApprovals(const Principal& caller);
   // The pending and approved bookings attached to event `event_id`, by

@@ -309,6 +309,42 @@ Result<core::Instant> QueryTime(const Request& req, const char* name) {
   return t->instant;
 }
 
+// The JSON of every resource of a cached resource list (ResourceService::
+// SearchShared), rendered once per list: the list object lives, unchanged,
+// until a resource of its organisation changes, and a "free rooms now"
+// search would otherwise render the same hundred resources every time.
+class ResourceJsonCache {
+ public:
+  using List = std::shared_ptr<const std::vector<domain::Resource>>;
+  using Texts = std::shared_ptr<const std::vector<std::string>>;
+
+  Texts For(const List& list) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(entries_, [](const Entry& e) { return e.list.expired(); });
+    for (const Entry& e : entries_) {
+      if (e.list.lock() == list) return e.texts;
+    }
+    auto texts = std::make_shared<std::vector<std::string>>();
+    texts->reserve(list->size());
+    for (const domain::Resource& r : *list) {
+      std::string text;
+      internal::JsonWriter w(&text);
+      WriteResource(w, r);
+      texts->push_back(std::move(text));
+    }
+    entries_.push_back(Entry{list, texts});
+    return texts;
+  }
+
+ private:
+  struct Entry {
+    std::weak_ptr<const std::vector<domain::Resource>> list;
+    Texts texts;
+  };
+  std::mutex mu_;
+  std::vector<Entry> entries_;  // one per organisation with a live list, about
+};
+
 class ResourceApi {
  public:
   explicit ResourceApi(const ResourceApiServices& s) : s_(s) {}
@@ -396,9 +432,19 @@ class ResourceApi {
               if (!to.ok()) return Fail(to.error());
               q.free = domain::TimeSpan{*from, *to};
             }
-            Result<std::vector<domain::Resource>> list = s_.resources->Search(p, q);
-            if (!list.ok()) return Fail(list.error());
-            return ResourceListResponse(*list);
+            Result<domain::ResourceService::Selection> found = s_.resources->SearchShared(p, q);
+            if (!found.ok()) return Fail(found.error());
+            ResourceJsonCache::Texts texts = json_cache_->For(found->all);
+            std::string out = "{\"items\":[";
+            std::size_t size = out.size() + 2;
+            for (std::size_t i : found->picked) size += (*texts)[i].size() + 1;
+            out.reserve(size);
+            for (std::size_t k = 0; k < found->picked.size(); ++k) {
+              if (k > 0) out.push_back(',');
+              out.append((*texts)[found->picked[k]]);
+            }
+            out.append("]}");
+            return Response::Json(200, std::move(out));
           }));
     r.Add("GET", "/api/v1/resources/{id}",
           Authed([this](Request& req, const Principal& p) -> Response {
@@ -550,6 +596,7 @@ class ResourceApi {
 
  private:
   ResourceApiServices s_;
+  std::shared_ptr<ResourceJsonCache> json_cache_ = std::make_shared<ResourceJsonCache>();
 };
 
 }  // namespace
