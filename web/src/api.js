@@ -123,15 +123,12 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
-let currentUser = null;
-
 // Signs in; resolves to the user, rejects with ApiError (401 for a wrong
 // username or password, 429 when rate-limited).
 export async function signIn(username, password) {
   const session = await request('POST', '/api/v1/session', { username, password }, { quiet401: true });
   csrfToken = session.csrf_token || '';
-  currentUser = session.user;
-  return currentUser;
+  return session.user;
 }
 
 export async function signOut() {
@@ -139,7 +136,6 @@ export async function signOut() {
     await request('DELETE', '/api/v1/session', undefined, { quiet401: true });
   } finally {
     csrfToken = '';
-    currentUser = null;
   }
 }
 
@@ -151,30 +147,12 @@ export async function resumeSession() {
   try {
     const session = await request('GET', '/api/v1/session', undefined, { quiet401: true });
     csrfToken = session.csrf_token || '';
-    currentUser = session.user;
-    return currentUser;
+    return session.user;
   } catch (err) {
     if (err instanceof ApiError && [400, 401, 404, 405].includes(err.status)) {
       csrfToken = '';
-      currentUser = null;
       return null;
     }
     throw err;
   }
-}
-
-// The signed-in user (`GET /api/v1/me`), or null when there is no session.
-export async function me({ refresh = false } = {}) {
-  if (currentUser && !refresh) return currentUser;
-  try {
-    currentUser = await request('GET', '/api/v1/me', undefined, { quiet401: true });
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
-      csrfToken = '';
-      currentUser = null;
-      return null;
-    }
-    throw err;
-  }
-  return currentUser;
 }

@@ -5,7 +5,7 @@
 // made through the API in a fixed past week (9-15 June 2025, no daylight
 // saving change) and checked through the API afterwards.
 import assert from 'node:assert/strict';
-import { open, until, wallClock } from '../lib/app.mjs';
+import { open, until, wallClock, futureDate } from '../lib/app.mjs';
 
 const ZONE = 'America/New_York';
 const WEEK = '2025-06-09';  // a Monday
@@ -80,10 +80,15 @@ export const calendarTests = [
 
       // The session survives a reload (which marks both again), and signing
       // out ends it.
+      // The CSRF token comes back from GET /api/v1/session, never from storage.
+      const sessionCheck = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/session' && r.request().method() === 'GET');
       await page.reload();
+      assert.equal((await sessionCheck).status(), 200);
       await page.getByTestId('user-name').waitFor();
       await until(() => page.evaluate(() => ['almanac:signed-in', 'almanac:calendar-rendered']
         .every((n) => performance.getEntriesByName(n).length === 1)), 'the marks are not set after a reload', 5000);
+      const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => /csrf/i.test(k) || /csrf/i.test(localStorage.getItem(k))));
+      assert.deepEqual(stored, [], 'the CSRF token is kept in localStorage');
       await page.getByTestId('signout').click();
       await page.getByTestId('signin-form').waitFor();
       const status = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
@@ -313,6 +318,134 @@ export const calendarTests = [
       await until(async () => page.getByTestId('event-dialog').evaluate((d) => d.contains(document.activeElement)), 'the new-event dialog does not take the focus');
       await page.keyboard.press('Escape');
       await page.getByTestId('event-dialog').waitFor({ state: 'detached' });
+    },
+  },
+];
+
+// Four events in WEEK imported as iCalendar, so that three carry an
+// ORGANIZER (the REST API sets none): Ana (outside the organisation), Bob
+// (another user) and Alice herself; one has none.
+const ORGANISED_ICS = [
+  'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Almanac web tests//EN',
+  ...[
+    ['planning', '20250610T130000Z', 'Planning', 'ORGANIZER;CN=Ana Lima:mailto:Ana@Example.org', 'TENTATIVE', 1],
+    ['review', '20250611T130000Z', 'Review', 'ORGANIZER;CN=Bob Builder:mailto:bob@example.test', 'CONFIRMED', 5],
+    ['standup', '20250612T130000Z', 'Standup', 'ORGANIZER:mailto:alice@example.test', 'CONFIRMED', 0],
+    ['solo', '20250613T130000Z', 'Solo', '', 'CANCELLED', 0],
+  ].flatMap(([uid, start, title, organizer, status, priority]) => [
+    'BEGIN:VEVENT', `UID:${uid}@web-test`, 'DTSTAMP:20250101T000000Z', `DTSTART:${start}`,
+    `DTEND:${start.replace('T13', 'T14')}`, `SUMMARY:${title}`, ...(organizer ? [organizer] : []),
+    `STATUS:${status}`, `PRIORITY:${priority}`, 'END:VEVENT',
+  ]),
+  'END:VCALENDAR', '',
+].join('\r\n');
+
+export const filterTests = [
+  {
+    name: 'organiser-status-priority-filters',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      await t.addUser({ username: 'bob', displayName: 'Bob Builder' });
+      const res = await fetch(`${t.url}/api/v1/calendars/${calendar.id}/import`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(`alice:${alice.password}`).toString('base64')}`, 'Content-Type': 'text/calendar' },
+        body: ORGANISED_ICS,
+      });
+      assert.equal(res.status, 200, `the import answered ${res.status}: ${await res.text()}`);
+      const all = await instances(alice.api, calendar.id);
+      assert.equal(all.length, 4);
+      assert.deepEqual(all.map((i) => i.organizer && i.organizer.email.toLowerCase()), ['ana@example.org', 'bob@example.test', 'alice@example.test', null],
+        'the server does not report the organisers');
+
+      const page = t.page;
+      const eventQueries = [];
+      page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/events') eventQueries.push(new URL(r.url()).searchParams); });
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${WEEK}`, 'calendar');
+      const shown = async () => (await page.locator('[data-testid="event"] .fc-event-title').allInnerTexts()).map((x) => x.replace(/ \(\w+\)$/, '')).sort().join(',');
+      await until(async () => (await shown()) === 'Planning,Review,Solo,Standup', 'the week does not show the 4 events');
+
+      // The organiser list: anyone, me, and the organisers seen in the week.
+      const select = page.getByTestId('filter-organiser');
+      await until(async () => (await select.locator('option').count()) === 4, 'the organiser filter does not list me and the 2 others');
+      const options = await select.locator('option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+      assert.deepEqual(options.map(([v]) => v), ['', 'alice@example.test', 'ana@example.org', 'bob@example.test']);
+      assert.match(options[2][1], /Ana Lima/);
+
+      // Each filter is the server's: the query carries it, the answer is filtered.
+      const lastQuery = () => eventQueries[eventQueries.length - 1];
+      await select.selectOption('bob@example.test');
+      await until(async () => (await shown()) === 'Review', 'the organiser filter does not leave Bob\'s event alone');
+      assert.equal(lastQuery().get('organizer'), 'bob@example.test');
+      await select.selectOption('alice@example.test');
+      await until(async () => (await shown()) === 'Standup', 'the "me" organiser filter does not leave Alice\'s event alone');
+      await select.selectOption('');
+      await page.getByTestId('filter-status-tentative').check();
+      await page.getByTestId('filter-status-cancelled').check();
+      await until(async () => (await shown()) === 'Planning,Solo', 'the status filter does not leave the tentative and cancelled events');
+      assert.deepEqual(lastQuery().getAll('status').sort(), ['cancelled', 'tentative']);
+      assert.equal(lastQuery().get('organizer'), null);
+      await page.getByTestId('filter-status-tentative').uncheck();
+      await page.getByTestId('filter-status-cancelled').uncheck();
+      await page.getByTestId('filter-priority').selectOption('high');
+      await until(async () => (await shown()) === 'Planning', 'the priority filter does not leave the priority-1 event');
+      assert.equal(lastQuery().get('priority_min'), '1');
+      assert.equal(lastQuery().get('priority_max'), '4');
+      assert.match(await page.getByTestId('filter-summary').innerText(), /high/i);
+      await t.screenshot('priority-high');
+      await page.getByTestId('filter-priority').selectOption('any');
+      await until(async () => (await shown()) === 'Planning,Review,Solo,Standup', 'clearing the filters does not bring back every event');
+    },
+  },
+  {
+    name: 'move-booked-event-clash',
+    async run(t) {
+      const room = await t.admin.post('/api/v1/resources', { type: 'room', name: 'Room Cedar', capacity: 6, location: 'Floor 3', timezone: 'UTC' });
+      const alice = await t.addUser({ username: 'alice', displayName: 'Alice Liddell', timezone: 'UTC' });
+      const calendar = await alice.api.post('/api/v1/calendars', { name: 'Work', timezone: 'UTC' });
+      const day = futureDate(14, 2);
+      const event = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
+        title: 'Design sync', start: `${day}T10:00:00Z`, end: `${day}T11:00:00Z`, timezone: 'UTC',
+      });
+      const mine = await alice.api.post('/api/v1/bookings', { resource_id: room.id, event_id: event.id, title: 'Design sync' });
+      assert.equal(mine.status, 'approved');
+      await t.admin.post('/api/v1/bookings', { resource_id: room.id, start: `${day}T14:00:00Z`, end: `${day}T15:00:00Z`, title: 'Board meeting' });
+
+      const page = t.page;
+      const bookingQueries = [];
+      page.on('request', (r) => { if (/\/bookings/.test(new URL(r.url()).pathname)) bookingQueries.push(new URL(r.url())); });
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, `#/week/${day}`, 'calendar');
+      const node = eventNode(page, event.id);
+      await node.waitFor();
+
+      // The dialog knows the booking from GET /api/v1/bookings?event_id=.
+      await node.click();
+      await page.getByTestId('event-dialog').waitFor();
+      await until(async () => page.getByTestId(`resource-pick-${room.id}`).isChecked(), 'the dialog does not show Room Cedar as booked');
+      assert.ok(bookingQueries.some((u) => u.pathname === '/api/v1/bookings' && u.searchParams.get('event_id') === String(event.id)),
+        'the dialog did not ask for the event\'s bookings');
+      assert.ok(!bookingQueries.some((u) => /^\/api\/v1\/resources\/\d+\/bookings$/.test(u.pathname)), 'the dialog scanned the resources\' bookings');
+      await page.getByTestId('event-cancel').click();
+      await page.getByTestId('event-dialog').waitFor({ state: 'detached' });
+
+      // Moving it onto the board meeting's hour: the clash is named first.
+      bookingQueries.length = 0;
+      const box = await node.boundingBox();
+      const from = { x: box.x + box.width / 2, y: box.y + 6 };
+      const at10 = await slotPoint(page, day, '10:00:00');
+      const at14 = await slotPoint(page, day, '14:00:00');
+      await drag(page, from, { x: from.x, y: from.y + (at14.y - at10.y) });
+      await page.getByTestId('clash-warning').waitFor();
+      const warning = await page.getByTestId('clash-warning').innerText();
+      assert.match(warning, /Room Cedar/, `the warning does not name the room: ${warning}`);
+      assert.ok(bookingQueries.some((u) => u.pathname === '/api/v1/bookings' && u.searchParams.get('event_id') === String(event.id)),
+        'the move did not ask for the event\'s bookings');
+      await t.screenshot('clash-warning');
+      await page.getByTestId('confirm-choice-0').click();
+      await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
+      const after = await alice.api.get(`/api/v1/events/${event.id}`);
+      assert.ok(sameInstant(after.start, `${day}T10:00:00Z`), `the event moved to ${after.start} although the user kept the old time`);
     },
   },
 ];
