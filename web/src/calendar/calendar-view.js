@@ -10,7 +10,7 @@ import timeGridPlugin from '@fullcalendar/timegrid';
 import listPlugin from '@fullcalendar/list';
 import multiMonthPlugin from '@fullcalendar/multimonth';
 import interactionPlugin from '@fullcalendar/interaction';
-import luxonPlugin from '@fullcalendar/luxon3';
+import zonePlugin from './zone-plugin.js';
 import { query, ApiError } from '../api.js';
 import { el, openModal } from '../ui.js';
 import { CALENDAR_VIEWS, calendarHash, viewForFc } from '../router.js';
@@ -44,6 +44,11 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     truncated: false,
   };
   const cache = new RangeCache(8);
+  // Wider answers fetched in the background around the range last shown
+  // (its length before and after), by query without the range: the next
+  // or previous period then renders from memory, without waiting for the
+  // network. FullCalendar shows only what falls in its range.
+  const around = new RangeCache(4);
   // The range whose rendering awaits its performance mark, and the last
   // range marked (see onEventsSet).
   let pendingMark = '';
@@ -167,7 +172,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   const wanted = view || loadPref('view', narrow ? 'day' : DEFAULT_VIEW);
   const initialView = CALENDAR_VIEWS[wanted] ? wanted : DEFAULT_VIEW;
   const fc = new Calendar(calHost, {
-    plugins: [dayGridPlugin, timeGridPlugin, listPlugin, multiMonthPlugin, interactionPlugin, luxonPlugin],
+    plugins: [dayGridPlugin, timeGridPlugin, listPlugin, multiMonthPlugin, interactionPlugin, zonePlugin],
     timeZone: app.timezone,
     initialView: CALENDAR_VIEWS[initialView].fc,
     initialDate: date || undefined,
@@ -230,6 +235,19 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     return [el('div', { class: 'fc-event-main-frame ev-frame' }, nodes)];
   }
 
+  // Each instance's time as words, per zone: a month change re-mounts every
+  // event, and formatting two times in a zone costs more than the rest of
+  // the label.
+  const spanLabels = new WeakMap();
+  function spanLabel(inst) {
+    let known = spanLabels.get(inst);
+    if (!known || known.zone !== app.timezone) {
+      known = { zone: app.timezone, text: formatSpan(inst.start, inst.end, app.timezone) };
+      spanLabels.set(inst, known);
+    }
+    return known.text;
+  }
+
   function decorateEvent(arg) {
     const inst = arg.event.extendedProps.inst;
     const node = arg.el;
@@ -239,7 +257,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     if (inst.recurrence_id) node.dataset.recurrenceId = inst.recurrence_id;
     node.dataset.status = inst.status;
     const cal = state.calendarById.get(inst.calendar_id);
-    const when = inst.all_day ? `${inst.start} all day` : formatSpan(inst.start, inst.end, app.timezone);
+    const when = inst.all_day ? `${inst.start} all day` : spanLabel(inst);
     const label = `${arg.event.title}, ${when}${cal ? `, ${cal.name}` : ''}${inst.recurring ? ', repeats' : ''}`;
     node.setAttribute('aria-label', label);
     node.title = label;
@@ -260,16 +278,21 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
       return [];
     }
     const all = ids.length === state.calendars.length;
-    const urlFor = (withFilters) => `/api/v1/events${query({
-      from: info.startStr,
-      to: info.endStr,
+    const urlFor = (withFilters, from = info.startStr, to = info.endStr) => `/api/v1/events${query({
+      from,
+      to,
       calendar: all ? undefined : ids,
       q: state.filter.q || undefined,
       ...(withFilters ? filterParams(state.filter) : {}),
       limit: PAGE_LIMIT,
     })}`;
     let url = urlFor(state.serverFilters);
+    const aroundKey = urlFor(state.serverFilters, '', '');
     let answer = cache.get(url);
+    const wide = around.get(aroundKey);
+    if (!answer && wide && wide.from <= info.start.getTime() && info.end.getTime() <= wide.to) {
+      answer = wide.answer;
+    }
     if (!answer) {
       try {
         try {
@@ -286,7 +309,10 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
         throw err;
       }
       setOffline(Boolean(answer.offline));
-      if (!answer.offline) cache.set(url, answer);
+      if (!answer.offline) {
+        cache.set(url, answer);
+        prefetchAround(info, aroundKey, (from, to) => urlFor(state.serverFilters, from, to));
+      }
     }
     state.truncated = answer.truncated;
     noteOrganisers(answer.items);
@@ -298,6 +324,26 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     note.textContent = parts.join(' ');
     note.hidden = parts.length === 0;
     return items.map((i) => toFcEvent(i, state.calendarById.get(i.calendar_id)));
+  }
+
+  // Fetches [start - length, end + length] of a range of at most 45 days
+  // into `around`, after the current range has rendered.
+  function prefetchAround(info, key, urlOf) {
+    const length = info.end.getTime() - info.start.getTime();
+    if (length > 45 * 86400000) return;
+    const from = info.start.getTime() - length;
+    const to = info.end.getTime() + length;
+    const known = around.get(key);
+    if (known && known.from <= from && to <= known.to) return;
+    setTimeout(async () => {
+      if (destroyed) return;
+      try {
+        const answer = await api.get(urlOf(new Date(from).toISOString(), new Date(to).toISOString()));
+        if (!answer.truncated && !answer.offline) around.set(key, { from, to, answer });
+      } catch {
+        // A prefetch that fails changes nothing: the next range is fetched when shown.
+      }
+    }, 50);
   }
 
   // `almanac:calendar-rendered` is marked once per newly shown range, in the
@@ -320,7 +366,10 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   }
 
   function refetch({ keepCache = false } = {}) {
-    if (!keepCache) cache.clear();
+    if (!keepCache) {
+      cache.clear();
+      around.clear();
+    }
     fc.refetchEvents();
   }
 
@@ -344,8 +393,14 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
       state.modules = mods.items;
       if (!state.hiddenChosen) {
         // Until the user picks, resource calendars (bookings, which also
-        // show as the booking events themselves) start hidden.
-        for (const c of state.calendars) if (c.module === 'resources') state.hiddenCalendars.add(c.id);
+        // show as the booking events themselves) start hidden, and so, for
+        // an admin (who may open every calendar of the organisation), do
+        // other people's own calendars: a thousand staff calendars at once
+        // are no one's calendar view.
+        for (const c of state.calendars) {
+          const othersOwn = app.user.role === 'admin' && c.owner !== null && c.owner !== app.user.id;
+          if (c.module === 'resources' || othersOwn) state.hiddenCalendars.add(c.id);
+        }
       }
     } catch (err) {
       toast(err.message, 'error');
@@ -879,6 +934,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     setTimezone(tz) {
       fc.setOption('timeZone', tz);
       cache.clear();
+      around.clear();
     },
     setQuery(q, submit) {
       state.filter.q = q;
