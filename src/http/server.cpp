@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "http/auth.h"
+#include "http/internal/gzip.h"
 #include "http/internal/logging.h"
 #include "http/problem.h"
 
@@ -513,9 +514,44 @@ class Session : public std::enable_shared_from_this<Session> {
 // ---------------------------------------------------------------------------
 // Server::Impl
 
+namespace {
+
+bool Compressible(std::string_view type) {
+  return type.starts_with("application/json") || type.starts_with("application/problem+json") ||
+         type.starts_with("text/") || type.starts_with("application/xml") ||
+         type.starts_with("application/calendar");
+}
+
+// Compresses the body with gzip (level 1: a third of the bytes of JSON for
+// little CPU) when the client accepts it and it is worth it: a compressible
+// type, 1 KiB or more, no Content-Encoding yet, and no ETag — a strong
+// validator names one representation, and CalDAV clients send it back in
+// If-Match, so bodies with one are sent as they are. Vary says the body
+// depends on Accept-Encoding.
+void CompressIfWorth(const Request& req, Response& r) {
+  if (r.body().size() < 1024 || r.status() == 206 || r.Header("Content-Encoding") ||
+      r.Header("ETag")) {
+    return;
+  }
+  std::optional<std::string_view> type = r.Header("Content-Type");
+  if (!type || !Compressible(*type)) return;
+  std::string vary(r.Header("Vary").value_or(""));
+  r.With("Vary", vary.empty() ? "Accept-Encoding" : vary + ", Accept-Encoding");
+  std::optional<std::string_view> accept = req.Header("Accept-Encoding");
+  if (!accept || !internal::AcceptsGzip(*accept)) return;
+  std::string gz = internal::Gzip(r.body(), 1);
+  if (gz.empty() || gz.size() >= r.body().size()) return;
+  r.set_body(std::move(gz));
+  r.AddHeader("Content-Encoding", "gzip");
+}
+
+}  // namespace
+
 Response Server::Impl::Invoke(Request& request) {
   try {
-    return handler(request);
+    Response r = handler(request);
+    CompressIfWorth(request, r);
+    return r;
   } catch (const std::exception& e) {
     internal::ErrorLog().error("request {} {} {}: handler threw: {}", request.request_id(),
                                request.method(), request.target(), e.what());

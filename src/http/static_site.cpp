@@ -1,7 +1,6 @@
 #include "http/static_site.h"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "http/internal/gzip.h"
 #include "http/problem.h"
 
 namespace almanac::http {
@@ -34,50 +34,6 @@ bool Compressible(std::string_view type) {
   return type.starts_with("text/") || type.starts_with("application/javascript") ||
          type.starts_with("application/json") || type.starts_with("application/manifest+json") ||
          type.starts_with("image/svg+xml");
-}
-
-// gzip (RFC 1952) of `data` at the best compression; empty on failure.
-std::string Gzip(std::string_view data) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return {};
-  }
-  std::string out(deflateBound(&z, data.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return rc == Z_STREAM_END ? out : std::string();
-}
-
-// The coding "gzip" is acceptable in `accept` (RFC 9110 §12.5.3): listed
-// (or "*") with a q above 0.
-bool AcceptsGzip(std::string_view accept) {
-  bool star = false;
-  while (!accept.empty()) {
-    const std::size_t comma = accept.find(',');
-    std::string_view item = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    const std::size_t semi = item.find(';');
-    std::string_view coding = item.substr(0, semi);
-    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
-    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    bool zero = false;
-    if (semi != std::string_view::npos) {
-      std::string_view params = item.substr(semi + 1);
-      const std::size_t q = params.find("q=");
-      if (q != std::string_view::npos) {
-        std::string_view v = params.substr(q + 2);
-        zero = v.starts_with("0") && v.find_first_of("123456789") == std::string_view::npos;
-      }
-    }
-    if (coding == "gzip" || coding == "x-gzip") return !zero;
-    if (coding == "*") star = !zero;
-  }
-  return star;
 }
 
 // Whether If-None-Match (RFC 9110 §13.1.2) matches `etag` (weak comparison).
@@ -189,7 +145,7 @@ Result<std::shared_ptr<const StaticSite>> StaticSite::Load(const std::string& ro
     f.etag = "\"" + core::Sha256Hex(f.body).substr(0, 32) + "\"";
     f.immutable = rel.starts_with("assets/");
     if (Compressible(f.content_type) && f.body.size() >= 256) {
-      std::string gz = Gzip(f.body);
+      std::string gz = internal::Gzip(f.body, Z_BEST_COMPRESSION);
       if (!gz.empty() && gz.size() * 10 <= f.body.size() * 9) f.gzip = std::move(gz);
     }
     site->files_.emplace(rel, std::move(f));
@@ -237,7 +193,7 @@ Response StaticSite::Serve(const Request& request) const {
   }
   r.AddHeader("Content-Type", f->content_type);
   std::optional<std::string_view> accept = request.Header("Accept-Encoding");
-  if (!f->gzip.empty() && accept && AcceptsGzip(*accept)) {
+  if (!f->gzip.empty() && accept && internal::AcceptsGzip(*accept)) {
     r.AddHeader("Content-Encoding", "gzip");
     r.set_body(f->gzip);
   } else {

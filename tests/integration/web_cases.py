@@ -310,3 +310,34 @@ class EventBookingsListTest(ServerTestCase):
         self.assertStatus(self.admin.get("/api/v1/bookings?event_id=abc"), 400, "event_id must be")
         self.assertStatus(self.admin.get("/api/v1/bookings?event_id=1&x=2"), 400, "unknown query parameter")
         self.assertStatus(self.server.client().get(f"/api/v1/bookings?event_id={eid}"), 401)
+
+
+class CompressionTest(ServerTestCase):
+    """API answers are gzipped for clients that ask (the web app's first load),
+    never when they carry an ETag (CalDAV's If-Match names one representation)."""
+
+    def test_json_is_gzipped_when_accepted(self):
+        c = self.server.client()
+        plain = c.get("/api/v1/openapi.json")
+        self.assertStatus(plain, 200)
+        self.assertIsNone(plain.header("Content-Encoding"))
+        self.assertIn("Accept-Encoding", plain.header("Vary") or "")
+        z = c.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip, deflate"})
+        self.assertEqual(z.header("Content-Encoding"), "gzip")
+        self.assertLess(len(z.body), len(plain.body) // 4)
+        self.assertEqual(gzip.decompress(z.body), plain.body)
+        self.assertIsNone(c.get("/api/v1/openapi.json",
+                                headers={"Accept-Encoding": "gzip;q=0, identity"}).header("Content-Encoding"))
+        # Small answers are not worth it.
+        self.assertIsNone(c.get("/healthz", headers={"Accept-Encoding": "gzip"}).header("Content-Encoding"))
+
+    def test_answers_with_an_etag_are_sent_as_they_are(self):
+        cal = self.admin.post("/api/v1/calendars", {"name": "Etag"}).json()["id"]
+        ev = self.admin.post(f"/api/v1/calendars/{cal}/events",
+                             {"title": "Long", "start": "2031-03-04T09:00:00Z", "description": "x" * 4000})
+        self.assertStatus(ev, 201)
+        r = self.admin.get(f"/api/v1/events/{ev.json()['id']}", headers={"Accept-Encoding": "gzip"})
+        self.assertStatus(r, 200)
+        self.assertTrue(r.header("ETag"))
+        self.assertIsNone(r.header("Content-Encoding"))
+        self.assertEqual(r.json()["description"], "x" * 4000)
