@@ -198,7 +198,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
       dayGridTwoWeeks: { type: 'dayGrid', duration: { weeks: 2 }, dateIncrement: { weeks: 1 } },
       multiMonthYear: { multiMonthMaxColumns: 3 },
     },
-    eventSources: [{ id: 'api', events: fetchInstances }],
+    eventSources: [{ id: 'api', events: eventSource }],
     loading: (on) => {
       loading.hidden = !on;
       if (!on) onEventsSet();
@@ -268,15 +268,9 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     return state.calendars.filter((c) => !state.hiddenCalendars.has(c.id) && !state.hiddenModules.has(c.module)).map((c) => c.id);
   }
 
-  async function fetchInstances(info) {
-    if (state.calendars.length === 0) await calendarsReady;
-    const ids = visibleCalendarIds();
-    if (ids.length === 0) {
-      note.textContent = state.calendars.length ? 'Every calendar is hidden.' : '';
-      note.hidden = !state.calendars.length;
-      if (rangeKey(info) !== markedRange) pendingMark = rangeKey(info);
-      return [];
-    }
+  // The request of the instances of `info`'s range: its URL, the key of
+  // the wider answers around it, and how to make the URL of another range.
+  function requestFor(info, ids) {
     const all = ids.length === state.calendars.length;
     const urlFor = (withFilters, from = info.startStr, to = info.endStr) => `/api/v1/events${query({
       from,
@@ -286,13 +280,47 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
       ...(withFilters ? filterParams(state.filter) : {}),
       limit: PAGE_LIMIT,
     })}`;
-    let url = urlFor(state.serverFilters);
-    const aroundKey = urlFor(state.serverFilters, '', '');
-    let answer = cache.get(url);
-    const wide = around.get(aroundKey);
-    if (!answer && wide && wide.from <= info.start.getTime() && info.end.getTime() <= wide.to) {
-      answer = wide.answer;
+    return { url: urlFor(state.serverFilters), aroundKey: urlFor(state.serverFilters, '', ''), urlFor };
+  }
+
+  // An answer for `info`'s range already in memory, or undefined.
+  function knownAnswer(info, req) {
+    const exact = cache.get(req.url);
+    if (exact) return exact;
+    const wide = around.get(req.aroundKey);
+    if (wide && wide.from <= info.start.getTime() && info.end.getTime() <= wide.to) return wide.answer;
+    return undefined;
+  }
+
+  // FullCalendar's event source. An answer already in memory is handed over
+  // at once, inside FullCalendar's own date change, so the new range is laid
+  // out once with its events (a promise, even a resolved one, costs a second
+  // layout of the whole grid); anything else is fetched.
+  function eventSource(info, success, failure) {
+    if (state.calendars.length > 0) {
+      const ids = visibleCalendarIds();
+      const known = ids.length > 0 ? knownAnswer(info, requestFor(info, ids)) : undefined;
+      if (known) {
+        success(eventsOf(info, known));
+        return;
+      }
     }
+    fetchInstances(info).then(success, failure);
+  }
+
+  async function fetchInstances(info) {
+    if (state.calendars.length === 0) await calendarsReady;
+    const ids = visibleCalendarIds();
+    if (ids.length === 0) {
+      note.textContent = state.calendars.length ? 'Every calendar is hidden.' : '';
+      note.hidden = !state.calendars.length;
+      if (rangeKey(info) !== markedRange) pendingMark = rangeKey(info);
+      return [];
+    }
+    const req = requestFor(info, ids);
+    const { aroundKey, urlFor } = req;
+    let url = req.url;
+    let answer = knownAnswer(info, req);
     if (!answer) {
       try {
         try {
@@ -314,6 +342,12 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
         prefetchAround(info, aroundKey, (from, to) => urlFor(state.serverFilters, from, to));
       }
     }
+    return eventsOf(info, answer);
+  }
+
+  // The FullCalendar events of an answer for `info`'s range, with the notes
+  // above the calendar.
+  function eventsOf(info, answer) {
     state.truncated = answer.truncated;
     noteOrganisers(answer.items);
     if (rangeKey(info) !== markedRange) pendingMark = rangeKey(info);
