@@ -56,3 +56,25 @@ describe('offsetForWall', () => {
     expect(offsetForWall('America/New_York', wall(2025, 3, 9, 2, 30))).toBe(-300);
   });
 });
+
+describe('formatSpan', () => {
+  it('writes spans in the zone as Luxon does', async () => {
+    const { formatSpan } = await import('../src/calendar/time.js');
+    const luxonSpan = (a, b, zone) => {
+      const x = DateTime.fromISO(a, { setZone: true }).setZone(zone);
+      const y = DateTime.fromISO(b, { setZone: true }).setZone(zone);
+      if (x.hasSame(y, 'day')) return `${x.toFormat('ccc d LLL yyyy, HH:mm')}–${y.toFormat('HH:mm')}`;
+      return `${x.toFormat('ccc d LLL yyyy, HH:mm')} – ${y.toFormat('ccc d LLL yyyy, HH:mm')}`;
+    };
+    const cases = [
+      ['2025-03-10T09:00:00+01:00', '2025-03-10T10:30:00+01:00'],
+      ['2025-03-29T23:30:00Z', '2025-03-30T02:00:00Z'], // across the Berlin change
+      ['2025-10-26T00:30:00Z', '2025-10-26T01:30:00Z'],
+      ['2025-12-31T22:00:00-05:00', '2026-01-01T01:00:00-05:00'],
+    ];
+    for (const zone of ZONES) {
+      for (const [a, b] of cases) expect(formatSpan(a, b, zone)).toBe(luxonSpan(a, b, zone));
+    }
+    expect(formatSpan('2025-03-10T09:00:00Z', '2025-03-10T10:00:00Z', 'Asia/Kolkata')).toBe('Mon 10 Mar 2025, 14:30–15:30');
+  });
+});

@@ -2,6 +2,7 @@
 // plugin already brings): wall-clock values in a named zone to RFC 3339 and
 // back, and short human formats.
 import { DateTime } from 'luxon';
+import { offsetAt } from './zone-plugin.js';
 
 // RFC 3339 with the zone's offset for a wall-clock 'YYYY-MM-DDTHH:mm' in `zone`.
 export function wallToIso(local, zone) {
@@ -23,12 +24,27 @@ export function formatWhen(iso, zone) {
   return dt.toFormat('ccc d LLL yyyy, HH:mm');
 }
 
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n) => String(n).padStart(2, '0');
+
+// The wall clock of instant `ms` in `zone` as UTC fields of a Date.
+function wallOf(ms, zone) {
+  return new Date(ms + offsetAt(zone, ms) * 60000);
+}
+
 // "Tue 10 Mar 2025, 09:00–10:00" or across days "… – Wed 11 Mar 2025, 10:00".
+// Through the calendar's cached zone offsets, not Luxon: the calendar
+// labels every event it draws with this.
 export function formatSpan(startIso, endIso, zone) {
-  const a = DateTime.fromISO(startIso, { setZone: true }).setZone(zone);
-  const b = DateTime.fromISO(endIso, { setZone: true }).setZone(zone);
-  if (a.hasSame(b, 'day')) return `${a.toFormat('ccc d LLL yyyy, HH:mm')}–${b.toFormat('HH:mm')}`;
-  return `${a.toFormat('ccc d LLL yyyy, HH:mm')} – ${b.toFormat('ccc d LLL yyyy, HH:mm')}`;
+  const z = zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const a = wallOf(Date.parse(startIso), z);
+  const b = wallOf(Date.parse(endIso), z);
+  if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${startIso} – ${endIso}`;
+  const day = (d) => `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  const clock = (d) => `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  if (day(a) === day(b)) return `${day(a)}, ${clock(a)}–${clock(b)}`;
+  return `${day(a)}, ${clock(a)} – ${day(b)}, ${clock(b)}`;
 }
 
 export function toMillis(iso) {
