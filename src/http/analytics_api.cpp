@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "domain/event_fields.h"
+#include "http/internal/accept.h"
 #include "http/internal/csv_writer.h"
 #include "http/internal/rest.h"
 
@@ -95,28 +96,12 @@ Result<domain::AnalyticsScope> ReadScope(const Request& req) {
 // The q of `type` in an Accept header (RFC 9110 §12.5.1), exact media types
 // only; -1 when not listed. `position` gets its index in the list.
 double AcceptQ(std::string_view accept, std::string_view type, int* position) {
-  int index = 0;
-  while (!accept.empty()) {
-    const std::size_t comma = accept.find(',');
-    std::string_view item = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    const std::size_t semi = item.find(';');
-    std::string_view media = item.substr(0, semi);
-    while (!media.empty() && media.front() == ' ') media.remove_prefix(1);
-    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-    if (EqualsIgnoreCase(media, type)) {
-      double q = 1.0;
-      if (semi != std::string_view::npos) {
-        std::string_view params = item.substr(semi);
-        const std::size_t at = params.find("q=");
-        if (at != std::string_view::npos) {
-          q = std::atof(std::string(params.substr(at + 2)).c_str());
-        }
-      }
-      *position = index;
-      return q;
+  const std::vector<internal::AcceptItem> items = internal::ParseAcceptList(accept);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (EqualsIgnoreCase(items[i].value, type)) {
+      *position = static_cast<int>(i);
+      return items[i].q;
     }
-    ++index;
   }
   return -1;
 }

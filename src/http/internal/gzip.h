@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/internal/accept.h"
+
 namespace almanac::http::internal {
 
 // gzip of `data` at zlib level `level` (1 fastest .. 9 smallest); empty on
@@ -32,29 +34,9 @@ inline std::string Gzip(std::string_view data, int level) {
 // listed (or "x-gzip", or "*") with a q above 0.
 inline bool AcceptsGzip(std::string_view accept) {
   bool star = false;
-  while (!accept.empty()) {
-    const std::size_t comma = accept.find(',');
-    std::string_view item = accept.substr(0, comma);
-    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
-    const std::size_t semi = item.find(';');
-    std::string_view coding = item.substr(0, semi);
-    while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) {
-      coding.remove_prefix(1);
-    }
-    while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
-    bool zero = false;
-    if (semi != std::string_view::npos) {
-      std::string_view params = item.substr(semi + 1);
-      const std::size_t q = params.find("q=");
-      if (q != std::string_view::npos) {
-        std::string_view v = params.substr(q + 2);
-        const std::size_t end = v.find_first_of(" ;\t");
-        v = v.substr(0, end);
-        zero = v.find_first_of("123456789") == std::string_view::npos;
-      }
-    }
-    if (coding == "gzip" || coding == "x-gzip") return !zero;
-    if (coding == "*") star = !zero;
+  for (const AcceptItem& a : ParseAcceptList(accept)) {
+    if (a.value == "gzip" || a.value == "x-gzip") return a.q > 0;
+    if (a.value == "*") star = a.q > 0;
   }
   return star;
 }
