@@ -547,6 +547,13 @@ bool RuleWalker::FillNextPeriod() {
   return true;
 }
 
+// `v` advanced by `step`, or `limit` + 1 when that passes `limit`: an
+// INTERVAL up to INT_MAX must neither overflow nor wrap back into range.
+template <typename T>
+T Advanced(T v, std::int64_t step, std::int64_t limit) {
+  return static_cast<T>(std::min<std::int64_t>(static_cast<std::int64_t>(v) + step, limit + 1));
+}
+
 bool RuleWalker::FillOnePeriod() {
   days_.clear();
   switch (freq_) {
@@ -554,7 +561,7 @@ bool RuleWalker::FillOnePeriod() {
       if (year_ > core::kMaxYear) return false;
       if (!Charge(1)) return false;
       const int y = year_;
-      year_ += interval_;
+      year_ = Advanced(year_, interval_, core::kMaxYear);
       const std::int32_t jan1 = core::DaysFromCivil(y, 1, 1);
       const int len = core::DaysInYear(y);
       // Generate from the most selective part, then filter by all parts.
@@ -600,7 +607,7 @@ bool RuleWalker::FillOnePeriod() {
       if (!Charge(1)) return false;
       const int y = month_index_ / 12;
       const int m = month_index_ % 12 + 1;
-      month_index_ += interval_;
+      month_index_ = Advanced(month_index_, interval_, std::int64_t{core::kMaxYear} * 12 + 11);
       if (!month_mask_ || (month_mask_ & (1u << m))) {
         GenerateMonth(MakeDayInfo(core::DaysFromCivil(y, m, 1)));
         SortDays();
@@ -613,7 +620,7 @@ bool RuleWalker::FillOnePeriod() {
       if (day_ > kLastDay) return false;
       if (!Charge(1)) return false;
       const std::int32_t first = day_;
-      day_ += 7 * interval_;
+      day_ = Advanced(day_, std::int64_t{7} * interval_, kLastDay);
       if (!needs_civil_ && first >= kFirstDay && first + 6 <= kLastDay) {
         for (int off : week_offsets_) days_.push_back(first + off);
       } else {
@@ -626,7 +633,7 @@ bool RuleWalker::FillOnePeriod() {
       if (day_ > kLastDay) return false;
       if (!Charge(1)) return false;
       const std::int32_t d = day_;
-      day_ += interval_;
+      day_ = Advanced(day_, interval_, kLastDay);
       AddDay(d);
       EmitDays();
       return true;
@@ -714,7 +721,8 @@ void RuleWalker::SkipTo(std::int64_t target) {
       const std::int32_t dday = static_cast<std::int32_t>(FloorDiv(dtstart_, kSecondsPerDay));
       const std::int32_t base = dday - (WeekdayIndex(dday) - wkst_ + 7) % 7;
       const std::int32_t ws = d.day - (d.wday - wkst_ + 7) % 7;
-      const std::int32_t w = base + (ws - base) / (7 * interval_) * (7 * interval_);
+      const std::int64_t period = std::int64_t{7} * interval_;
+      const std::int32_t w = static_cast<std::int32_t>(base + (ws - base) / period * period);
       if (w > day_) day_ = w, moved = true;
       break;
     }

@@ -43,6 +43,26 @@ TEST(RecurrenceTest, DtstartCountsAsFirstEvenWhenTheRuleSkipsIt) {
             (V{"20240102T090000", "20240108T090000", "20240115T090000"}));
 }
 
+// An INTERVAL up to INT_MAX steps past the end of time instead of
+// overflowing (the fuzzer's FREQ=WEEKLY;INTERVAL=320240229: 7 x 320240229
+// does not fit an int). Each gives its DTSTART and, where one fits before
+// year 9999, the next period.
+TEST(RecurrenceTest, HugeIntervalsEndTheSeriesWithoutOverflow) {
+  EXPECT_EQ(Lines(Spec("20240102T090000", {"FREQ=WEEKLY;INTERVAL=320240229"})),
+            (V{"20240102T090000"}));
+  EXPECT_EQ(Lines(Spec("20240102T090000", {"FREQ=DAILY;INTERVAL=2147483647"})),
+            (V{"20240102T090000"}));
+  EXPECT_EQ(Lines(Spec("20240102T090000", {"FREQ=MONTHLY;INTERVAL=2147483647"})),
+            (V{"20240102T090000"}));
+  EXPECT_EQ(Lines(Spec("20240102T090000", {"FREQ=YEARLY;INTERVAL=2147483647"})),
+            (V{"20240102T090000"}));
+  EXPECT_EQ(Lines(Spec("20240102T090000", {"FREQ=YEARLY;INTERVAL=7000"})),
+            (V{"20240102T090000", "90240102T090000"}));
+  // A window far ahead skips by whole periods without overflow either.
+  EXPECT_EQ(Lines(Spec("20240102T090000", {"FREQ=WEEKLY;INTERVAL=306783378"}), "50000101T000000"),
+            (V{}));
+}
+
 TEST(RecurrenceTest, UntilIsInclusive) {
   EXPECT_EQ(Lines(Spec("20240101T090000", {"FREQ=DAILY;UNTIL=20240103T090000"})),
             (V{"20240101T090000", "20240102T090000", "20240103T090000"}));
