@@ -38,22 +38,6 @@ std::optional<double> HoursOpt(std::int64_t seconds) {
   return static_cast<double>(seconds) / 3600.0;
 }
 
-// At most `n` bytes of `s`, not cutting a UTF-8 sequence.
-std::string_view Clip(std::string_view s, std::size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-Status OnlyParams(const Request& req, std::initializer_list<std::string_view> known) {
-  for (const auto& [name, value] : req.query_params()) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return Invalid(fmt::format("unknown query parameter \"{}\"", Clip(name, 64)));
-    }
-  }
-  return OkStatus();
-}
-
 Result<core::Date> QueryDate(const Request& req, const char* name) {
   std::optional<std::string> text = req.Query(name);
   if (!text) return Invalid(fmt::format("the query needs {}= (YYYY-MM-DD)", name));
@@ -217,7 +201,8 @@ void CsvFigures(internal::CsvWriter& w, const domain::UsageFigures& f) {
 }
 
 Response Utilisation(const Request& req, const Principal& p, domain::AnalyticsService& analytics) {
-  if (Status s = OnlyParams(req, {"from", "to", "period", "type", "resource", "format"}); !s.ok()) {
+  if (Status s = internal::OnlyParams(req, {"from", "to", "period", "type", "resource", "format"});
+      !s.ok()) {
     return Fail(s.error());
   }
   Result<domain::AnalyticsScope> scope = ReadScope(req);
@@ -305,7 +290,8 @@ Response Utilisation(const Request& req, const Principal& p, domain::AnalyticsSe
 }
 
 Response Requesters(const Request& req, const Principal& p, domain::AnalyticsService& analytics) {
-  if (Status s = OnlyParams(req, {"from", "to", "limit", "type", "resource", "format"}); !s.ok()) {
+  if (Status s = internal::OnlyParams(req, {"from", "to", "limit", "type", "resource", "format"});
+      !s.ok()) {
     return Fail(s.error());
   }
   Result<domain::AnalyticsScope> scope = ReadScope(req);
@@ -409,7 +395,8 @@ void CsvLeaveRow(internal::CsvWriter& w, std::string_view level, const domain::T
 }
 
 Response LeaveByTeam(const Request& req, const Principal& p, domain::AnalyticsService& analytics) {
-  if (Status s = OnlyParams(req, {"from", "to", "team", "format"}); !s.ok()) return Fail(s.error());
+  if (Status s = internal::OnlyParams(req, {"from", "to", "team", "format"}); !s.ok())
+    return Fail(s.error());
   domain::LeaveSummaryScope scope;
   Result<core::Date> from = QueryDate(req, "from");
   if (!from.ok()) return Fail(from.error());
@@ -426,9 +413,9 @@ Response LeaveByTeam(const Request& req, const Principal& p, domain::AnalyticsSe
   if (*csv) {
     std::string body;
     internal::CsvWriter w(&body);
-    for (std::string_view h : {"level", "team", "period", "start", "end", "members",
-                               "working_days", "people_on_leave", "requests", "approved_days",
-                               "pending_days", "absence_rate"}) {
+    for (std::string_view h :
+         {"level", "team", "period", "start", "end", "members", "working_days", "people_on_leave",
+          "requests", "approved_days", "pending_days", "absence_rate"}) {
       w.Text(h);
     }
     for (const domain::LeaveType& t : summary->types) {
@@ -438,15 +425,13 @@ Response LeaveByTeam(const Request& req, const Principal& p, domain::AnalyticsSe
     w.EndRow();
     for (const domain::TeamMonthLeave& t : summary->teams) CsvLeaveRow(w, "team", t);
     for (const domain::TeamMonthLeave& t : summary->overall) CsvLeaveRow(w, "organisation", t);
-    return CsvResponse(std::move(body),
-                       fmt::format("leave-summary_{}_{}.csv", IsoDate(scope.from),
-                                   IsoDate(scope.to)));
+    return CsvResponse(std::move(body), fmt::format("leave-summary_{}_{}.csv", IsoDate(scope.from),
+                                                    IsoDate(scope.to)));
   }
 
   std::string body;
-  body.reserve((summary->teams.size() + summary->overall.size()) *
-                   (300 + 60 * summary->types.size()) +
-               200);
+  body.reserve(
+      (summary->teams.size() + summary->overall.size()) * (300 + 60 * summary->types.size()) + 200);
   JsonOut o(&body);
   o.Raw("{").Key("from", true).Str(IsoDate(scope.from));
   o.Key("to").Str(IsoDate(scope.to));

@@ -38,7 +38,9 @@ std::optional<int> ParseClock(std::string_view s) {
   return h * 60 + m;
 }
 
-std::string FormatClock(int minutes) { return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60); }
+std::string FormatClock(int minutes) {
+  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
 
 constexpr const char* kWeekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -271,9 +273,8 @@ json BookingJson(const domain::BookingView& v) {
 }
 
 json ClashJson(const domain::BookingClash& c) {
-  json out{{"start", Rfc3339(c.requested.start)},
-           {"end", Rfc3339(c.requested.end)},
-           {"kind", c.kind}};
+  json out{
+      {"start", Rfc3339(c.requested.start)}, {"end", Rfc3339(c.requested.end)}, {"kind", c.kind}};
   if (!c.recurrence_id.empty()) out["recurrence_id"] = c.recurrence_id;
   if (!c.reason.empty()) out["reason"] = c.reason;
   if (c.holder_booking_id) out["booking_id"] = *c.holder_booking_id;
@@ -406,8 +407,8 @@ class ResourceApi {
             if (!change.ok()) return Fail(change.error());
             Result<domain::Resource> x = s_.resources->Create(p, *change);
             if (!x.ok()) return Fail(x.error());
-            return ResourceResponse(*x, 201)
-                .With("Location", fmt::format("/api/v1/resources/{}", x->id));
+            return ResourceResponse(*x, 201).With("Location",
+                                                  fmt::format("/api/v1/resources/{}", x->id));
           }));
     r.Add("GET", "/api/v1/resources/search",
           Authed([this](Request& req, const Principal& p) -> Response {
@@ -537,20 +538,21 @@ class ResourceApi {
             if (!made.ok()) {
               if (made.error().code != Code::kConflict) return Fail(made.error());
               json clashes = json::array();
-              for (const domain::BookingClash& c : conflict.clashes) clashes.push_back(ClashJson(c));
+              for (const domain::BookingClash& c : conflict.clashes)
+                clashes.push_back(ClashJson(c));
               json extra{{"clashes", std::move(clashes)},
                          {"free_slots", SpansJson(conflict.free_slots)}};
               return ProblemResponse(made.error(), extra.dump());
             }
             json bookings = json::array();
             for (const domain::Booking& x : made->bookings) {
-              bookings.push_back(json{{"id", x.id},
-                                      {"status", domain::BookingStatusName(x.status)},
-                                      {"start", Rfc3339(x.start)},
-                                      {"end", Rfc3339(x.end)},
-                                      {"recurrence_id", x.recurrence_id.empty()
-                                                            ? json(nullptr)
-                                                            : json(x.recurrence_id)}});
+              bookings.push_back(
+                  json{{"id", x.id},
+                       {"status", domain::BookingStatusName(x.status)},
+                       {"start", Rfc3339(x.start)},
+                       {"end", Rfc3339(x.end)},
+                       {"recurrence_id",
+                        x.recurrence_id.empty() ? json(nullptr) : json(x.recurrence_id)}});
             }
             json skipped = json::array();
             for (const domain::BookingClash& c : made->skipped) skipped.push_back(ClashJson(c));
@@ -563,12 +565,7 @@ class ResourceApi {
             return JsonOk(out, 201).With("Location", fmt::format("/api/v1/bookings/{}", first.id));
           }));
     r.Add("GET", "/api/v1/bookings", Authed([this](Request& req, const Principal& p) -> Response {
-            for (const auto& [name, value] : req.query_params()) {
-              if (name != "event_id") {
-                return Fail(Invalid(fmt::format("unknown query parameter \"{}\"",
-                                                name.substr(0, 64))));
-              }
-            }
+            if (Status s = internal::OnlyParams(req, {"event_id"}); !s.ok()) return Fail(s);
             std::optional<std::string> event = req.Query("event_id");
             if (!event) return Fail(Invalid("the query needs event_id="));
             std::optional<Id> id = internal::DecimalId(*event);

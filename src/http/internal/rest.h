@@ -10,9 +10,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -82,11 +84,27 @@ inline std::optional<domain::Id> DecimalId(std::string_view text) {
 
 // The decimal id in path parameter `name`; anything else is kNotFound
 // ("no such <what>": a path that names nothing).
-inline Result<domain::Id> PathId(const Request& req, std::string_view name,
-                                 std::string_view what) {
+inline Result<domain::Id> PathId(const Request& req, std::string_view name, std::string_view what) {
   std::optional<domain::Id> id = DecimalId(req.Param(name));
   if (!id) return MakeError(Code::kNotFound, fmt::format("no such {}", what));
   return *id;
+}
+
+// At most `n` bytes of `s`, not cutting a UTF-8 sequence.
+inline std::string_view Clip(std::string_view s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+// kInvalidArgument naming the first query parameter not in `known`.
+inline Status OnlyParams(const Request& req, std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : req.query_params()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return BadField(fmt::format("unknown query parameter \"{}\"", Clip(name, 64)));
+    }
+  }
+  return OkStatus();
 }
 
 // The body as a JSON object. `empty_ok`: an empty body reads as {} (action
