@@ -275,6 +275,17 @@ class Names {
   std::map<Id, std::string> names_;
 };
 
+// `b` as `caller` sees it in a list: details (title, notes, requester) only
+// when SeesBookingDetails allows; no history.
+BookingView ListedView(const Principal& caller, const Resource& r, Booking b, Names& names) {
+  BookingView v;
+  v.resource_name = r.name;
+  v.details = SeesBookingDetails(caller, r, b);
+  if (v.details) v.requester_name = names.Of(b.requester_id);
+  v.booking = std::move(b);
+  return v;
+}
+
 // Why [start, end) cannot be booked now on `r` (empty: it can): the
 // unavailability periods it meets, and the blocking bookings (other than
 // `self`) that leave no unit free over its blocked span.
@@ -1297,12 +1308,7 @@ Result<std::vector<BookingView>> ResourceService::ListBookings(const Principal& 
     Names names(tx, caller.org_id);
     for (Booking& b : all) {
       if (!Overlaps(b.start, b.end, from, to)) continue;
-      BookingView v;
-      v.details = SeesBookingDetails(caller, *r, b);
-      v.resource_name = r->name;
-      if (v.details) v.requester_name = names.Of(b.requester_id);
-      v.booking = std::move(b);
-      out.push_back(std::move(v));
+      out.push_back(ListedView(caller, *r, std::move(b), names));
     }
     return OkStatus();
   }));
@@ -1419,12 +1425,7 @@ Result<std::vector<BookingView>> ResourceService::EventBookings(const Principal&
     for (Booking& b : list) {
       auto r = by_id.find(b.resource_id);
       if (r == by_id.end()) continue;
-      BookingView v;
-      v.resource_name = r->second->name;
-      v.details = SeesBookingDetails(caller, *r->second, b);
-      if (v.details) v.requester_name = names.Of(b.requester_id);
-      v.booking = std::move(b);
-      out.push_back(std::move(v));
+      out.push_back(ListedView(caller, *r->second, std::move(b), names));
     }
     return OkStatus();
   }));
