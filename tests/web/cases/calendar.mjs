@@ -282,6 +282,68 @@ export const calendarTests = [
     },
   },
   {
+    // The months next to the one shown are fetched ahead, so paging on
+    // draws them from memory; a change saved in the app forgets what was
+    // fetched before it, so paging back shows the change.
+    name: 'month-paging-from-memory',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      const months = ['2025-06', '2025-07', '2025-08', '2025-09'];
+      const made = {};
+      for (const m of months) {
+        made[m] = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
+          title: `Review ${m}`, start: `${m}-17T10:00:00-04:00`, end: `${m}-17T11:00:00-04:00`, timezone: ZONE,
+        });
+      }
+      const page = t.page;
+      const requests = [];
+      let pending = 0;
+      const isEvents = (r) => new URL(r.url()).pathname === '/api/v1/events';
+      page.on('request', (r) => { if (isEvents(r)) { requests.push(new URL(r.url())); pending++; } });
+      const settle = () => { pending--; };
+      page.on('requestfinished', (r) => { if (isEvents(r)) settle(); });
+      page.on('requestfailed', (r) => { if (isEvents(r)) settle(); });
+      const quiet = async () => {
+        await until(async () => pending === 0, 'event requests are still under way');
+        await page.waitForTimeout(150);
+        await until(async () => pending === 0, 'event requests are still under way');
+      };
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, '#/month/2025-06-01', 'calendar');
+      await eventNode(page, made['2025-06'].id).waitFor();
+      await quiet();
+      // Days covered by one request.
+      const spanDays = (u) => (Date.parse(u.searchParams.get('to')) - Date.parse(u.searchParams.get('from'))) / 86400000;
+      const before = requests.length;
+      for (const m of ['2025-07', '2025-08', '2025-09']) {
+        await page.getByTestId('next').click();
+        await eventNode(page, made[m].id).waitFor();
+        const month = new Date(`${m}-15T12:00:00Z`).toLocaleString('en', { month: 'long', timeZone: 'UTC' });
+        assert.ok((await page.getByTestId('view-title').innerText()).includes(month), `the title does not name ${month}`);
+        await quiet();
+      }
+      const during = requests.slice(before);
+      // Only wide prefetches went out: no month was fetched on its own.
+      for (const u of during) assert.ok(spanDays(u) > 150, `a ${spanDays(u)}-day request ${u.search} went out while paging`);
+      assert.ok(during.length >= 1, 'paging three months ahead never fetched further ahead');
+
+      // Quick-create on 10 September; paging away and back shows it.
+      await page.locator('.fc-daygrid-day[data-date="2025-09-10"]').click({ position: { x: 30, y: 60 } });
+      await page.getByTestId('quick-title').fill('Fresh entry');
+      await page.getByTestId('quick-save').click();
+      await page.getByTestId('quick-dialog').waitFor({ state: 'detached' });
+      const fresh = page.locator('[data-testid="event"]', { hasText: 'Fresh entry' });
+      await fresh.waitFor();
+      await quiet();
+      await page.getByTestId('prev').click();
+      await eventNode(page, made['2025-08'].id).waitFor();
+      await page.getByTestId('next').click();
+      await eventNode(page, made['2025-09'].id).waitFor();
+      await fresh.waitFor();
+      await t.screenshot('september');
+    },
+  },
+  {
     name: 'keyboard-shortcuts',
     async run(t) {
       const { alice } = await aliceWithCalendar(t);

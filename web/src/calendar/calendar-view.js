@@ -299,9 +299,12 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   function eventSource(info, success, failure) {
     if (state.calendars.length > 0) {
       const ids = visibleCalendarIds();
-      const known = ids.length > 0 ? knownAnswer(info, requestFor(info, ids)) : undefined;
+      const req = ids.length > 0 ? requestFor(info, ids) : null;
+      const known = req ? knownAnswer(info, req) : undefined;
       if (known) {
         success(eventsOf(info, known));
+        // Keep the next period ahead in memory too.
+        if (!known.offline) prefetchAround(info, req.aroundKey, (from, to) => req.urlFor(state.serverFilters, from, to));
         return;
       }
     }
@@ -320,7 +323,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     const req = requestFor(info, ids);
     const { aroundKey, urlFor } = req;
     let url = req.url;
-    let answer = knownAnswer(info, req);
+    let answer = knownAnswer(info, req) || (await prefetchedAnswer(info, req));
     if (!answer) {
       try {
         try {
@@ -360,24 +363,51 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     return items.map((i) => toFcEvent(i, state.calendarById.get(i.calendar_id)));
   }
 
-  // Fetches [start - length, end + length] of a range of at most 45 days
-  // into `around`, after the current range has rendered.
+  // Keeps the periods next to a range of at most 45 days in `around`: when
+  // [start - 2 length, end + 2 length] is not in memory (nor on its way),
+  // it fetches [start - 3 length, end + 3 length] after the current range
+  // has rendered, so that paging on in either direction finds the next two
+  // periods there. Prefetches under way are kept by key (`done` settles
+  // when the answer is in `around` or has failed); answers of a generation
+  // older than the last forgetAnswers() (a change saved, a zone switched)
+  // are dropped.
+  const inFlight = new Map();
+  let generation = 0;
+  function forgetAnswers() {
+    cache.clear();
+    around.clear();
+    inFlight.clear();
+    generation++;
+  }
+  const spans = (r, from, to) => Boolean(r) && r.from <= from && to <= r.to;
   function prefetchAround(info, key, urlOf) {
     const length = info.end.getTime() - info.start.getTime();
     if (length > 45 * 86400000) return;
-    const from = info.start.getTime() - length;
-    const to = info.end.getTime() + length;
-    const known = around.get(key);
-    if (known && known.from <= from && to <= known.to) return;
-    setTimeout(async () => {
-      if (destroyed) return;
+    const [from, to] = [info.start.getTime() - 2 * length, info.end.getTime() + 2 * length];
+    if (spans(around.get(key), from, to) || spans(inFlight.get(key), from, to)) return;
+    const span = { from: info.start.getTime() - 3 * length, to: info.end.getTime() + 3 * length };
+    const born = generation;
+    span.done = new Promise((resolve) => setTimeout(resolve, 50)).then(async () => {
       try {
-        const answer = await api.get(urlOf(new Date(from).toISOString(), new Date(to).toISOString()));
-        if (!answer.truncated && !answer.offline) around.set(key, { from, to, answer });
+        if (destroyed) return;
+        const answer = await api.get(urlOf(new Date(span.from).toISOString(), new Date(span.to).toISOString()));
+        if (born === generation && !answer.truncated && !answer.offline) around.set(key, { from: span.from, to: span.to, answer });
       } catch {
-        // A prefetch that fails changes nothing: the next range is fetched when shown.
+        // A prefetch that fails changes nothing: the range is fetched when shown.
+      } finally {
+        if (inFlight.get(key) === span) inFlight.delete(key);
       }
-    }, 50);
+    });
+    inFlight.set(key, span);
+  }
+
+  // An answer for `info`'s range from a prefetch under way that spans it,
+  // once that prefetch is done; undefined when there is none or it failed.
+  async function prefetchedAnswer(info, req) {
+    const pending = inFlight.get(req.aroundKey);
+    if (!spans(pending, info.start.getTime(), info.end.getTime())) return undefined;
+    await pending.done;
+    return knownAnswer(info, req);
   }
 
   // `almanac:calendar-rendered` is marked once per newly shown range, in the
@@ -401,8 +431,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
 
   function refetch({ keepCache = false } = {}) {
     if (!keepCache) {
-      cache.clear();
-      around.clear();
+      forgetAnswers();
     }
     fc.refetchEvents();
   }
@@ -967,8 +996,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     newEvent,
     setTimezone(tz) {
       fc.setOption('timeZone', tz);
-      cache.clear();
-      around.clear();
+      forgetAnswers();
     },
     setQuery(q, submit) {
       state.filter.q = q;
