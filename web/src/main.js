@@ -315,7 +315,7 @@ function enableSwipe(node, onLeft, onRight) {
   node.addEventListener(
     'touchend',
     (e) => {
-      if (!t0 || document.querySelector('.fc-event-dragging, .fc-event-resizing')) return;
+      if (!t0 || document.querySelector('.fc-event-dragging, .fc-event-resizing, .am-dragging')) return;
       const t = e.changedTouches[0];
       const dx = t.clientX - x0;
       const dy = t.clientY - y0;

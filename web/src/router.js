@@ -3,7 +3,7 @@
 // #/{view}/{date} (calendar), #/resources, #/approvals, #/leave.
 
 export const CALENDAR_VIEWS = {
-  month: { fc: 'dayGridMonth', label: 'Month' },
+  month: { fc: 'almanacMonth', label: 'Month' },
   week: { fc: 'timeGridWeek', label: 'Week' },
   day: { fc: 'timeGridDay', label: 'Day' },
   agenda: { fc: 'listMonth', label: 'Agenda' },

@@ -252,7 +252,7 @@ export const calendarTests = [
       await t.signIn(page, 'alice', alice.password);
       await open(page, `#/week/${WEEK}`, 'calendar');
       const fcClass = {
-        month: 'fc-dayGridMonth-view', week: 'fc-timeGridWeek-view', day: 'fc-timeGridDay-view',
+        month: 'fc-almanacMonth-view', week: 'fc-timeGridWeek-view', day: 'fc-timeGridDay-view',
         agenda: 'fc-listMonth-view', weeks: 'fc-dayGridTwoWeeks-view', year: 'fc-multiMonthYear-view',
       };
       for (const view of ['month', 'day', 'agenda', 'weeks', 'year', 'week']) {
@@ -328,7 +328,7 @@ export const calendarTests = [
       assert.ok(during.length >= 1, 'paging three months ahead never fetched further ahead');
 
       // Quick-create on 10 September; paging away and back shows it.
-      await page.locator('.fc-daygrid-day[data-date="2025-09-10"]').click({ position: { x: 30, y: 60 } });
+      await page.locator('.am-day[data-date="2025-09-10"]').click({ position: { x: 30, y: 60 } });
       await page.getByTestId('quick-title').fill('Fresh entry');
       await page.getByTestId('quick-save').click();
       await page.getByTestId('quick-dialog').waitFor({ state: 'detached' });

@@ -19,6 +19,7 @@ import { STATUSES, PRIORITIES, PAGE_LIMIT, passesFilter, filterParams, hasServer
 import { formatSpan, shiftIso, toMillis, nowInZone } from './time.js';
 import { openEventDialog, defaultCalendar, describeClashes } from './event-dialog.js';
 import { bookedResources, checkResourcesFree } from './bookings.js';
+import { monthPlugin } from './month-view.js';
 
 const DEFAULT_VIEW = 'week';
 
@@ -171,8 +172,21 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   const narrow = window.matchMedia('(max-width: 760px)').matches;
   const wanted = view || loadPref('view', narrow ? 'day' : DEFAULT_VIEW);
   const initialView = CALENDAR_VIEWS[wanted] ? wanted : DEFAULT_VIEW;
+  // The month view is the app's own (calendar/month-view.js), with the
+  // same interactions as FullCalendar's.
+  const month = monthPlugin({
+    open: (seg) => seg.def.extendedProps.inst && editInstance(seg.def.extendedProps.inst),
+    openDay: (iso) => fc.changeView('timeGridDay', iso),
+    select: (startStr, endStr) => quickCreate({ allDay: true, startStr, endStr }),
+    move: (seg, days, revert) => onMoveOrResize(dayShift(seg, days, days, revert), 'move'),
+    resize: (seg, days, revert) => onMoveOrResize(dayShift(seg, 0, days, revert), 'resize'),
+    decorate: (seg, node) => labelEvent(seg.def.extendedProps.inst, seg.def.title, node),
+    timeText: (seg) => clockOf(seg.instance.range.start),
+    today: () => nowInZone(app.timezone).toISODate(),
+    longPressDelay: 400,
+  });
   const fc = new Calendar(calHost, {
-    plugins: [dayGridPlugin, timeGridPlugin, listPlugin, multiMonthPlugin, interactionPlugin, zonePlugin],
+    plugins: [dayGridPlugin, timeGridPlugin, listPlugin, multiMonthPlugin, interactionPlugin, zonePlugin, month],
     timeZone: app.timezone,
     initialView: CALENDAR_VIEWS[initialView].fc,
     initialDate: date || undefined,
@@ -249,8 +263,12 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   }
 
   function decorateEvent(arg) {
-    const inst = arg.event.extendedProps.inst;
-    const node = arg.el;
+    labelEvent(arg.event.extendedProps.inst, arg.event.title, arg.el);
+  }
+
+  // Marks an event's element with its ids and status, and labels it with
+  // its title, time, calendar and whether it repeats.
+  function labelEvent(inst, title, node) {
     if (!inst) return;
     node.dataset.testid = 'event';
     node.dataset.eventId = String(inst.event_id);
@@ -258,9 +276,33 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     node.dataset.status = inst.status;
     const cal = state.calendarById.get(inst.calendar_id);
     const when = inst.all_day ? `${inst.start} all day` : spanLabel(inst);
-    const label = `${arg.event.title}, ${when}${cal ? `, ${cal.name}` : ''}${inst.recurring ? ', repeats' : ''}`;
+    const label = `${title}, ${when}${cal ? `, ${cal.name}` : ''}${inst.recurring ? ', repeats' : ''}`;
     node.setAttribute('aria-label', label);
     node.title = label;
+  }
+
+  // 'HH:MM' of a FullCalendar date marker (the wall clock as UTC fields).
+  function clockOf(marker) {
+    return `${String(marker.getUTCHours()).padStart(2, '0')}:${String(marker.getUTCMinutes()).padStart(2, '0')}`;
+  }
+
+  // What FullCalendar hands eventDrop/eventResize, for an event of the
+  // month view whose start moves by `startDays` and end by `endDays` days
+  // on the calendar's wall clock; `revert` puts it back.
+  function dayShift(seg, startDays, endDays, revert) {
+    const inst = seg.def.extendedProps.inst;
+    const days = (n) => ({ years: 0, months: 0, days: n, milliseconds: 0 });
+    return {
+      event: {
+        allDay: inst.all_day,
+        startStr: shiftIso(inst.start, days(startDays), app.timezone),
+        endStr: shiftIso(inst.end || inst.start, days(endDays), app.timezone),
+        extendedProps: { inst },
+      },
+      oldEvent: { allDay: inst.all_day },
+      delta: startDays ? days(startDays) : undefined,
+      revert,
+    };
   }
 
   // ---- loading instances ----
