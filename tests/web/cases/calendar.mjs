@@ -344,6 +344,110 @@ export const calendarTests = [
     },
   },
   {
+    // The month view (the app's own, calendar/month-view.js): six weeks from
+    // Monday, an event dragged two days later keeps its wall-clock time, an
+    // all-day event lengthened by its end, "+N more", Enter on an event, the
+    // day number, and a drag over empty days to create an all-day event.
+    name: 'month-view-interactions',
+    async run(t) {
+      const { alice, calendar } = await aliceWithCalendar(t);
+      const post = (body) => alice.api.post(`/api/v1/calendars/${calendar.id}/events`, { timezone: ZONE, ...body });
+      const standup = await post({ title: 'Standup', start: '2025-06-10T09:00:00-04:00', end: '2025-06-10T09:30:00-04:00' });
+      const offsite = await post({ title: 'Offsite', start: '2025-06-12', end: '2025-06-14', all_day: true });
+      const crowd = [];
+      for (let i = 1; i <= 7; i++) {
+        crowd.push(await post({ title: `Busy ${i}`, start: `2025-06-18T${String(8 + i).padStart(2, '0')}:00:00-04:00`, end: `2025-06-18T${String(8 + i).padStart(2, '0')}:30:00-04:00` }));
+      }
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, '#/month/2025-06-01', 'calendar');
+      await page.locator('.fc-almanacMonth-view').waitFor();
+      const days = await page.locator('.am-day').evaluateAll((cells) => cells.map((c) => c.dataset.date));
+      assert.equal(days.length, 42, 'the month view does not show six weeks');
+      assert.equal(days[0], '2025-05-26', 'the month view does not start on the Monday before 1 June');
+      const cell = (date) => page.locator(`.am-day[data-date="${date}"]`);
+      const centre = async (locator) => {
+        const b = await locator.boundingBox();
+        assert.ok(b, 'an element of the month view is not on screen');
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      };
+      // Empty space near the bottom of a day, below its events.
+      const emptyPoint = async (date) => {
+        const b = await cell(date).boundingBox();
+        return { x: b.x + b.width / 2, y: b.y + b.height - 6 };
+      };
+
+      // Drag Standup from Tuesday 10 to Thursday 12 June.
+      const standupNode = eventNode(page, standup.id);
+      await standupNode.waitFor();
+      assert.match(await standupNode.innerText(), /09:00/, 'the month view does not show the start time');
+      await drag(page, await centre(standupNode), await emptyPoint('2025-06-12'));
+      await until(async () => {
+        const e = await alice.api.get(`/api/v1/events/${standup.id}`);
+        return sameInstant(e.start, '2025-06-12T09:00:00-04:00') && sameInstant(e.end, '2025-06-12T09:30:00-04:00');
+      }, 'Standup did not move to 12 June 09:00 New York time');
+      await until(async () => (await page.locator(`.am-ev[data-event-id="${standup.id}"]`).count()) === 1, 'Standup is not drawn once after the move');
+
+      // Lengthen Offsite (12-13 June) to end on Monday 16 June, across the week's end.
+      const offsiteNode = eventNode(page, offsite.id).first();
+      await offsiteNode.waitFor();
+      const handle = offsiteNode.locator('.am-resizer');
+      await handle.waitFor({ state: 'attached' });
+      const hb = await handle.boundingBox();
+      await drag(page, { x: hb.x + hb.width / 2, y: hb.y + hb.height / 2 }, await emptyPoint('2025-06-16'));
+      await until(async () => (await alice.api.get(`/api/v1/events/${offsite.id}`)).end === '2025-06-17', 'Offsite does not end after 16 June');
+      assert.equal((await alice.api.get(`/api/v1/events/${offsite.id}`)).start, '2025-06-12', 'lengthening Offsite moved its start');
+      await until(async () => (await eventNode(page, offsite.id).count()) === 2, 'Offsite is not drawn in both weeks it covers');
+      await t.screenshot('after-drags');
+
+      // Seven events on the 18th do not fit: "+N more" lists all of them.
+      const more = cell('2025-06-18').getByTestId('more-events');
+      await more.waitFor();
+      const shown = await cell('2025-06-18').evaluate((c) => {
+        const r = c.getBoundingClientRect();
+        return [...c.parentElement.querySelectorAll('.am-ev')].filter((e) => {
+          const b = e.getBoundingClientRect();
+          return b.left >= r.left - 1 && b.right <= r.right + 1;
+        }).length;
+      });
+      const hidden = Number((await more.innerText()).match(/\d+/)[0]);
+      assert.equal(shown + hidden, 7, `the 18th shows ${shown} events and "+${hidden} more"`);
+      await more.click();
+      const list = page.getByTestId('more-events-list');
+      await list.waitFor();
+      for (let i = 1; i <= 7; i++) assert.ok((await list.innerText()).includes(`Busy ${i}`), `"+N more" does not list Busy ${i}`);
+      await list.getByRole('button', { name: /Busy 7/ }).click();
+      await page.getByTestId('event-dialog').waitFor();
+      assert.equal(await page.getByTestId('event-title').inputValue(), 'Busy 7');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('event-dialog').waitFor({ state: 'detached' });
+
+      // Enter on a focused event opens it.
+      await eventNode(page, standup.id).focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('event-dialog').waitFor();
+      assert.equal(await page.getByTestId('event-title').inputValue(), 'Standup');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('event-dialog').waitFor({ state: 'detached' });
+
+      // A drag over 23-25 June creates an all-day event of those three days.
+      await drag(page, await emptyPoint('2025-06-23'), await emptyPoint('2025-06-25'));
+      await page.getByTestId('quick-dialog').waitFor();
+      assert.match(await page.getByTestId('quick-dialog').innerText(), /2025-06-23 to 2025-06-25, all day/);
+      await page.getByTestId('quick-title').fill('Conference');
+      await page.getByTestId('quick-save').click();
+      const made = await until(async () => (await instances(alice.api, calendar.id)).find((i) => i.title === 'Conference'), 'the conference was not created');
+      assert.equal(made.all_day, true);
+      assert.equal(made.start, '2025-06-23');
+      assert.equal(made.end, '2025-06-26');
+
+      // The day number opens that day.
+      await cell('2025-06-20').locator('.am-daynum').click();
+      await until(async () => (await page.getByTestId('calendar').getAttribute('data-view')) === 'day', 'the day number did not open the day view');
+      assert.equal(await page.getByTestId('date-picker').inputValue(), '2025-06-20');
+    },
+  },
+  {
     name: 'keyboard-shortcuts',
     async run(t) {
       const { alice } = await aliceWithCalendar(t);

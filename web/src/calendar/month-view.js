@@ -208,11 +208,11 @@ class MonthView {
           type: 'button',
           class: 'am-more',
           testid: 'more-events',
-          text: `+${hidden[c]} more`,
+          text: `+${hidden[c]}`,
           'aria-label': `${hidden[c]} more events on ${longDay(day)}`,
           dataset: { date: iso },
           style: { top: `${HEAD + (capacity - 1) * LANE}px` },
-        }));
+        }, el('span', { class: 'am-more-word', text: ' more' })));
       }
       row.append(cell);
     }
