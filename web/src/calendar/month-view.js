@@ -87,13 +87,16 @@ export function compareItems(a, b) {
 //   longPressDelay              milliseconds
 export function monthPlugin(hooks) {
   let view = null;
+  // The last row height seen, so that coming back to the month view draws
+  // the right number of lanes at once.
+  const size = { rowHeight: 0 };
   return createPlugin({ name: 'almanac-month', views: { almanacMonth: {
     dateProfileGeneratorClass: TableDateProfileGenerator,
     duration: { months: 1 },
     fixedWeekCount: true,
     classNames: ['am-month-view'],
     content: (props) => {
-      if (!view) view = new MonthView(hooks);
+      if (!view) view = new MonthView(hooks, size);
       return { domNodes: [view.render(props)] };
     },
     didMount: () => view && view.mounted(),
@@ -105,13 +108,13 @@ export function monthPlugin(hooks) {
 }
 
 class MonthView {
-  constructor(hooks) {
+  constructor(hooks, size) {
     this.hooks = hooks;
-    this.root = el('div', { class: 'am-month', role: 'grid', 'aria-readonly': 'false' });
+    this.size = size;
+    this.root = el('div', { class: 'am-month', role: 'table', 'aria-label': 'Month' });
     this.head = el('div', { class: 'am-head', role: 'row' });
     this.body = el('div', { class: 'am-body', role: 'rowgroup' });
     this.root.append(this.head, this.body);
-    this.rowHeight = 0;
     this.last = null;
     // instanceId → { start, end } day shifts of an event dropped and not yet saved.
     this.shifts = new Map();
@@ -128,10 +131,9 @@ class MonthView {
   mounted() {
     this.resizeObserver = new ResizeObserver(() => {
       const h = this.body.clientHeight / 6;
-      if (h > 0 && lanesFor(h) !== lanesFor(this.rowHeight || 0)) {
-        this.rowHeight = h;
-        if (this.last) this.draw(this.last);
-      } else if (h > 0) this.rowHeight = h;
+      if (h <= 0) return;
+      this.size.rowHeight = h;
+      if (this.last && lanesFor(h) !== this.capacity) this.draw(this.last);
     });
     this.resizeObserver.observe(this.body);
   }
@@ -157,7 +159,8 @@ class MonthView {
     const month = props.dateProfile.currentRange.start.getUTCMonth();
     this.start = start.getTime();
     const today = this.hooks.today();
-    const capacity = lanesFor(this.rowHeight || 6 * LANE + HEAD);
+    const capacity = lanesFor(this.size.rowHeight || 6 * LANE + HEAD);
+    this.capacity = capacity;
     const segs = sliceEvents(props, true);
     this.segs = new Map();
     const weeks = Array.from({ length: 6 }, () => []);
@@ -198,7 +201,7 @@ class MonthView {
       this.byDay.set(iso, items.filter((it) => it.startCol <= c && c <= it.endCol));
       const cell = el('div', {
         class: ['am-day', day.getUTCMonth() !== month && 'am-other', iso === today && 'am-today'],
-        role: 'gridcell',
+        role: 'cell',
         dataset: { date: iso },
         'aria-label': `${longDay(day)}${iso === today ? ', today' : ''}`,
       },
