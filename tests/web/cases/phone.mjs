@@ -9,11 +9,18 @@ const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 
 // A one-finger horizontal swipe from x0 to x1 at height y, in ~200 ms.
 async function swipe(page, x0, x1, y) {
+  await touchDrag(page, { x: x0, y }, { x: x1, y }, 0);
+}
+
+// One finger down at `from`, held for `holdMs`, moved to `to` in 8 steps of
+// 20 ms, and lifted.
+async function touchDrag(page, from, to, holdMs) {
   const cdp = await page.context().newCDPSession(page);
-  const point = (x) => [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }];
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: point(x0) });
+  const point = (x, y) => [{ x, y, id: 1, radiusX: 4, radiusY: 4, force: 1 }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: point(from.x, from.y) });
+  if (holdMs) await new Promise((r) => setTimeout(r, holdMs));
   for (let i = 1; i <= 8; i++) {
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: point(x0 + ((x1 - x0) * i) / 8) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: point(from.x + ((to.x - from.x) * i) / 8, from.y + ((to.y - from.y) * i) / 8) });
     await new Promise((r) => setTimeout(r, 20));
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
@@ -96,6 +103,55 @@ export const phoneTests = [
           + ' (if the URL is the previous page, the browser\'s own swipe-back gesture took over: the app needs overscroll-behavior-x: none)');
       });
 
+    },
+  },
+  {
+    // The month view on a touch screen: a swipe that starts on an event
+    // pages and moves nothing; a long press on the event, then a drag,
+    // moves it to the day it is dropped on.
+    name: 'phone-month-touch',
+    page: PHONE,
+    async run(t) {
+      const zone = 'Europe/Lisbon';
+      const alice = await t.addUser({ username: 'alice', displayName: 'Alice Liddell', timezone: zone });
+      const calendar = await alice.api.post('/api/v1/calendars', { name: 'Work', timezone: zone });
+      const dentist = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
+        title: 'Dentist', start: '2025-06-11T09:00:00+01:00', end: '2025-06-11T10:00:00+01:00', timezone: zone,
+      });
+      const page = t.page;
+      await t.signIn(page, 'alice', alice.password);
+      await open(page, '#/month/2025-06-01', 'calendar');
+      const calendarNode = page.getByTestId('calendar');
+      const node = page.locator(`[data-testid="event"][data-event-id="${dentist.id}"]`);
+      await node.waitFor();
+      const centreOf = async (locator) => {
+        const b = await locator.boundingBox();
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      };
+      const eventStart = async () => (await alice.api.get(`/api/v1/events/${dentist.id}`)).start;
+
+      // A quick swipe from the event: the next month, the event unchanged.
+      const from = await centreOf(node);
+      await touchDrag(page, from, { x: Math.max(10, from.x - 250), y: from.y }, 0);
+      await until(async () => (await calendarNode.getAttribute('data-start')) > '2025-06-01', 'a swipe over an event did not page');
+      await page.waitForTimeout(300);
+      assert.ok(Date.parse(await eventStart()) === Date.parse('2025-06-11T09:00:00+01:00'), 'a swipe moved the event');
+      await page.getByTestId('prev').tap();
+      await node.waitFor();
+
+      // Long press, then drag to Friday 13 June.
+      const target = await centreOf(page.locator('.am-day[data-date="2025-06-13"]'));
+      await touchDrag(page, await centreOf(node), target, 650);
+      await until(async () => Date.parse(await eventStart()) === Date.parse('2025-06-13T09:00:00+01:00'),
+        'a long press and drag did not move the event to 13 June 09:00');
+      assert.equal(await calendarNode.getAttribute('data-start'), '2025-06-01', 'the drag also paged');
+      await until(async () => (await page.locator('.am-day[data-date="2025-06-13"]').evaluate((c) => {
+        const r = c.getBoundingClientRect();
+        const e = document.querySelector('[data-testid="event"]');
+        const b = e && e.getBoundingClientRect();
+        return Boolean(b) && b.left >= r.left - 1 && b.right <= r.right + 1;
+      })), 'the event is not drawn on 13 June after the drag');
+      await t.screenshot('month-after-touch-drag');
     },
   },
 ];
