@@ -683,6 +683,19 @@ Status ApplyChange(ical::Component* vevent, const EventChange& change, ical::Zon
     RemoveProperties(vevent, "ATTENDEE");
     for (ical::Property& p : props) vevent->properties.push_back(std::move(p));
   }
+  if (!options.organizer.email.empty() && vevent->Find("ATTENDEE") != nullptr &&
+      vevent->Find("ORGANIZER") == nullptr) {
+    ical::Property p;
+    p.name = "ORGANIZER";
+    if (!options.organizer.name.empty()) {
+      std::string name = options.organizer.name;
+      std::replace(name.begin(), name.end(), '\n', ' ');
+      std::erase(name, '\r');
+      p.params.push_back(ical::Parameter{"CN", {name}});
+    }
+    p.value = "mailto:" + options.organizer.email;
+    vevent->properties.push_back(std::move(p));
+  }
 
   const std::string stamp = core::FormatLocal(options.now.utc()) + "Z";
   SetProperty(vevent, "DTSTAMP", stamp);

@@ -174,15 +174,25 @@ void SetEndTime(ical::Component* c, std::string_view name, core::LocalDateTime e
 // night reads -05:00, not -04:00).
 std::string ApiTextAt(core::LocalDateTime local, core::Instant at, const TimeFrame& frame);
 
+// The user making a change, as ORGANIZER: "" e-mail = unknown.
+struct Organizer {
+  std::string email;
+  std::string name;
+};
+
 struct ApplyOptions {
   bool is_override = false;          // an occurrence: rrule/rdates/exdates are refused
   std::string default_timezone;      // for a new event without "timezone"
   core::Instant now;                 // DTSTAMP / LAST-MODIFIED
   bool creating = false;             // apply defaults for absent fields
+  Organizer organizer;               // ORGANIZER of an event that gains attendees without one
 };
 
 // Applies `change` to `vevent` (a VEVENT, new or existing) and bumps
-// SEQUENCE, DTSTAMP and LAST-MODIFIED (unless creating).
+// SEQUENCE, DTSTAMP and LAST-MODIFIED (unless creating). A VEVENT that has
+// attendees afterwards but no ORGANIZER gets `options.organizer` (RFC 5545
+// 3.8.4.3: a group-scheduled event must name its organizer); an ORGANIZER
+// already there is kept.
 // Errors: kInvalidArgument naming the field: end before start, all-day with
 // a timed start, an unknown time zone, an invalid RRULE (the parser's
 // message), a bad status/visibility/priority/attendee e-mail, rrule on an

@@ -44,6 +44,18 @@ namespace {
 
 Error Invalid(std::string message) { return MakeError(Code::kInvalidArgument, std::move(message)); }
 Error NoEvent() { return MakeError(Code::kNotFound, "no such event"); }
+
+// The caller as the ORGANIZER of an event `change` gives attendees (read
+// only then); none for a user without an e-mail address.
+Result<Organizer> OrganizerFor(StoreTx& tx, const Principal& caller, const EventChange& change) {
+  if (!change.attendees || change.attendees->empty()) return Organizer{};
+  Result<User> user = tx.GetUser(caller.org_id, caller.user_id);
+  if (!user.ok()) {
+    if (user.error().code == Code::kNotFound) return Organizer{};
+    return user.error();
+  }
+  return Organizer{user->email, user->display_name};
+}
 Error NoCalendar() { return MakeError(Code::kNotFound, "no such calendar"); }
 
 Result<ical::Component> ParseStored(const CalendarObject& object) {
@@ -351,6 +363,7 @@ Result<EventRef> EventService::Create(const Principal& caller, Id calendar_id,
     options.creating = true;
     options.now = now;
     options.default_timezone = cal.first.timezone.empty() ? "UTC" : cal.first.timezone;
+    ALMANAC_ASSIGN_OR_RETURN(options.organizer, OrganizerFor(tx, caller, change));
     ALMANAC_RETURN_IF_ERROR(ApplyChange(&ev, change, zones, options));
     resource.components.push_back(std::move(ev));
     object = CalendarObject{};
@@ -729,6 +742,7 @@ Result<EditOutcome> EventService::Update(const Principal& caller, Id event_id, E
     ctx.now = clock_.Now();
     ctx.new_uid = new_uid;
     ctx.default_timezone = e.calendar.timezone;
+    ALMANAC_ASSIGN_OR_RETURN(ctx.organizer, OrganizerFor(tx, caller, change));
     ALMANAC_ASSIGN_OR_RETURN(SeriesEditResult r,
                              EditSeries(resource, scope, recurrence_id, change, ctx));
     const CalendarObject before = object;

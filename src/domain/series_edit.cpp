@@ -208,6 +208,7 @@ Result<std::vector<std::string>> ApplyToSeries(ical::Component* resource,
   ApplyOptions options;
   options.now = ctx.now;
   options.default_timezone = ctx.default_timezone;
+  options.organizer = ctx.organizer;
   ALMANAC_RETURN_IF_ERROR(ApplyChange(master, change, zones, options));
 
   ALMANAC_ASSIGN_OR_RETURN(TimeFrame frame, FrameOf(*master, zones));
@@ -457,6 +458,7 @@ Result<SeriesEditResult> EditSeries(const ical::Component& resource, EditScope s
     ApplyOptions options;
     options.is_override = true;
     options.now = ctx.now;
+    options.organizer = ctx.organizer;
     ALMANAC_RETURN_IF_ERROR(ApplyChange(&o, change, zones, options));
     return out;
   }

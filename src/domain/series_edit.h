@@ -39,6 +39,7 @@ struct SeriesEditContext {
   core::Instant now;
   std::string new_uid;           // for the series a kFollowing split creates
   std::string default_timezone;  // unused unless the event has no DTSTART
+  Organizer organizer;           // see ApplyOptions::organizer
 };
 
 struct SeriesEditResult {

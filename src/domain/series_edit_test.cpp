@@ -1,5 +1,7 @@
 #include "domain/series_edit.h"
 
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -146,6 +148,68 @@ TEST(ApplyChange, RejectsBadInputWithFieldNames) {
     EXPECT_EQ(s.error().code, Code::kInvalidArgument);
     EXPECT_THAT(s.error().message, ::testing::HasSubstr(c.message));
   }
+}
+
+TEST(ApplyChange, AttendeesBringTheOrganizerWhenThereIsNone) {
+  ical::Component cal = MakeSeries("2025-03-03T09:00:00Z", "2025-03-03T10:00:00Z", "UTC", "");
+  ical::ZoneResolver zones(cal);
+  ApplyOptions o;
+  o.now = kNow;
+  o.organizer = Organizer{"ann@example.test", "Ann\r\nLee"};
+
+  // No attendees: no ORGANIZER, even with one at hand.
+  ical::Component ev = cal.components.front();
+  EventChange title;
+  title.title = "Solo";
+  ASSERT_TRUE(ApplyChange(&ev, title, zones, o).ok());
+  EXPECT_EQ(ev.Find("ORGANIZER"), nullptr);
+
+  // Attendees: the organizer, its name on one line.
+  EventChange invite;
+  invite.attendees = std::vector<Attendee>{{"bob@example.test", "", "required", ""}};
+  ASSERT_TRUE(ApplyChange(&ev, invite, zones, o).ok());
+  const ical::Property* org = ev.Find("ORGANIZER");
+  ASSERT_NE(org, nullptr);
+  EXPECT_EQ(org->value, "mailto:ann@example.test");
+  EXPECT_EQ(org->ParamValue("CN"), "Ann Lee");
+
+  // One already there is kept, whoever changes the attendees.
+  o.organizer = Organizer{"carl@example.test", "Carl"};
+  invite.attendees->push_back({"dee@example.test", "", "optional", ""});
+  ASSERT_TRUE(ApplyChange(&ev, invite, zones, o).ok());
+  EXPECT_EQ(ev.Find("ORGANIZER")->value, "mailto:ann@example.test");
+  EXPECT_EQ(std::count_if(ev.properties.begin(), ev.properties.end(),
+                          [](const ical::Property& p) { return p.name == "ORGANIZER"; }),
+            1);
+
+  // No organizer known (a user without an e-mail address): none is made up.
+  ical::Component other = cal.components.front();
+  o.organizer = Organizer{};
+  ASSERT_TRUE(ApplyChange(&other, invite, zones, o).ok());
+  EXPECT_EQ(other.Find("ORGANIZER"), nullptr);
+}
+
+TEST(SeriesEdit, AnOccurrenceGivenAttendeesNamesTheOrganizer) {
+  ical::Component cal = MakeSeries("2025-03-03T09:00:00-05:00", "2025-03-03T09:30:00-05:00",
+                                   "America/New_York", "FREQ=WEEKLY;COUNT=4");
+  EventChange c;
+  c.attendees = std::vector<Attendee>{{"bob@example.test", "Bob", "required", ""}};
+  SeriesEditContext ctx = Ctx();
+  ctx.organizer = Organizer{"ann@example.test", "Ann"};
+  Result<SeriesEditResult> r =
+      EditSeries(cal, EditScope::kThis, T("2025-03-10T09:00:00-04:00"), c, ctx);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const ical::Component& o = r->resource.components.back();
+  ASSERT_NE(o.Find("RECURRENCE-ID"), nullptr);
+  ASSERT_NE(o.Find("ORGANIZER"), nullptr);
+  EXPECT_EQ(o.Find("ORGANIZER")->value, "mailto:ann@example.test");
+  // The rest of the series has no attendees and stays without.
+  const auto master = std::find_if(
+      r->resource.components.begin(), r->resource.components.end(), [](const ical::Component& c) {
+        return c.name == "VEVENT" && c.Find("RECURRENCE-ID") == nullptr;
+      });
+  ASSERT_NE(master, r->resource.components.end());
+  EXPECT_EQ(master->Find("ORGANIZER"), nullptr);
 }
 
 TEST(SeriesEdit, ThisWritesOneOverride) {

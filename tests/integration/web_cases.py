@@ -271,6 +271,60 @@ class EventFiltersTest(ServerTestCase):
         self.assertEqual(self.titles(status="confirmed", q="rev"), ["Review"])
         self.assertEqual(self.titles(status="confirmed", organizer="ana@example.org"), [])
 
+    def test_events_given_attendees_name_their_organizer(self):
+        """RFC 5545 3.8.4.3: a group-scheduled event names its organizer. An event
+        the API gives attendees gets the caller as ORGANIZER; one without
+        attendees gets none until it gains some; an ORGANIZER already there
+        (here imported) stays."""
+        me = next(u for u in self.admin.get("/api/v1/users").json()["items"]
+                  if u["username"] == "admin")
+        self.assertTrue(me["email"])
+        r = self.admin.post("/api/v1/calendars", {"name": "Organised", "timezone": "UTC"})
+        self.assertStatus(r, 201)
+        cid = r.json()["id"]
+
+        def make(title, day, **extra):
+            r = self.admin.post(f"/api/v1/calendars/{cid}/events",
+                                {"title": title, "start": f"2031-05-{day:02d}T09:00:00Z",
+                                 "end": f"2031-05-{day:02d}T10:00:00Z", **extra})
+            self.assertStatus(r, 201)
+            return r.json()["id"]
+
+        def organizers():
+            r = self.admin.get("/api/v1/events?" + query(**{"from": "2031-05-01T00:00:00Z",
+                                                             "to": "2031-06-01T00:00:00Z",
+                                                             "calendar": cid}))
+            self.assertStatus(r, 200)
+            return {i["title"]: i["organizer"] for i in r.json()["items"]}
+
+        make("Invite", 5, attendees=[{"email": "guest@example.org"}])
+        alone = make("Alone", 6)
+        ours = {"email": me["email"], "name": me["display_name"]}
+        self.assertEqual(organizers(), {"Invite": ours, "Alone": None})
+        self.assertEqual(self.titles(organizer=me["email"].upper(), calendar=cid,
+                                     **{"from": "2031-05-01T00:00:00Z", "to": "2031-06-01T00:00:00Z"}),
+                         ["Invite"])
+        export = self.admin.get(f"/api/v1/calendars/{cid}/export.ics")
+        self.assertStatus(export, 200)
+        self.assertIn(f"ORGANIZER;CN={me['display_name']}:mailto:{me['email']}",
+                      export.body.decode().replace("\r\n ", ""))
+
+        # Gaining attendees later names the organizer too.
+        p = self.admin.patch(f"/api/v1/events/{alone}", {"attendees": [{"email": "g2@example.org"}]})
+        self.assertStatus(p, 200)
+        self.assertEqual(organizers()["Alone"], ours)
+
+        # An imported event's own ORGANIZER is kept when the API adds attendees.
+        r = self.admin.get("/api/v1/events?" + query(**{"from": "2031-03-01T00:00:00Z",
+                                                         "to": "2031-04-01T00:00:00Z",
+                                                         "calendar": self.cal}))
+        planning = next(i for i in r.json()["items"] if i["title"] == "Planning")
+        p = self.admin.patch(f"/api/v1/events/{planning['event_id']}",
+                             {"attendees": [{"email": "g3@example.org"}]})
+        self.assertStatus(p, 200)
+        self.assertEqual(self.titles(organizer="ana@example.org"), ["Planning"])
+        self.assertEqual(self.titles(organizer=me["email"]), [])
+
     def test_bad_filters_are_400(self):
         for params, detail in [({"status": "maybe"}, "status must be"),
                                ({"priority_min": "10"}, "priority_min must be 0-9"),

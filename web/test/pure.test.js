@@ -3,7 +3,7 @@
 // query strings and error sentences.
 import { describe as group, it, expect } from 'vitest';
 import { parseHash, calendarHash, viewForFc } from '../src/router.js';
-import { passesFilter, filterParams, hasServerFilter, organiserEmail, isLeaveInstance, toFcEvent, textColorFor, statusSuffix, RangeCache } from '../src/calendar/events.js';
+import { passesFilter, filterParams, hasServerFilter, organiserEmail, isLeaveInstance, toFcEvent, textColorFor, statusSuffix, RangeCache, SpanCache, spans } from '../src/calendar/events.js';
 import { covers, liveBookingsFor } from '../src/calendar/bookings.js';
 import { query, sentence, ApiError } from '../src/api.js';
 import { shiftIso, wallToIso, isoToWall } from '../src/calendar/time.js';
@@ -189,5 +189,42 @@ group('bookings of an event', () => {
   });
   it('keeps every live booking of an event that does not repeat', () => {
     expect(liveBookingsFor([booking({ id: 1 }), booking({ id: 2, status: 'cancelled' })], inst({})).map((b) => b.id)).toEqual([1]);
+  });
+});
+
+group('SpanCache (the calendar\'s prefetched spans)', () => {
+  it('finds an answer whose span holds the range, and nothing past its ends', () => {
+    const c = new SpanCache();
+    c.add('q', 100, 200, 'a');
+    expect(c.find('q', 100, 200)).toBe('a');
+    expect(c.find('q', 120, 180)).toBe('a');
+    expect(c.find('q', 90, 150)).toBeUndefined();
+    expect(c.find('q', 150, 201)).toBeUndefined();
+    expect(c.find('other', 120, 180)).toBeUndefined();
+    expect(spans({ from: 1, to: 2 }, 1, 2)).toBe(true);
+    expect(spans(undefined, 1, 2)).toBe(false);
+  });
+
+  it('keeps a span that finishes late beside a newer one instead of losing the newer', () => {
+    // A week's prefetch far away lands after the month's: both stay.
+    const c = new SpanCache();
+    c.add('q', 1000, 2000, 'month');
+    c.add('q', 9000, 9100, 'far week');
+    expect(c.find('q', 1100, 1900)).toBe('month');
+    expect(c.find('q', 9000, 9050)).toBe('far week');
+  });
+
+  it('drops spans a new one holds, and the oldest beyond the limit', () => {
+    const c = new SpanCache(4, 2);
+    c.add('q', 100, 200, 'small');
+    c.add('q', 0, 300, 'wide');
+    expect(c.find('q', 100, 200)).toBe('wide');
+    c.add('q', 1000, 1100, 'b');
+    c.add('q', 2000, 2100, 'c');
+    expect(c.find('q', 0, 300)).toBeUndefined();
+    expect(c.find('q', 1000, 1100)).toBe('b');
+    expect(c.find('q', 2000, 2100)).toBe('c');
+    c.clear();
+    expect(c.has('q', 2000, 2100)).toBe(false);
   });
 });

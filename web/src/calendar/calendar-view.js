@@ -15,7 +15,7 @@ import { query, ApiError } from '../api.js';
 import { el, openModal } from '../ui.js';
 import { CALENDAR_VIEWS, calendarHash, viewForFc } from '../router.js';
 import { loadPref, savePref } from '../prefs.js';
-import { STATUSES, PRIORITIES, PAGE_LIMIT, passesFilter, filterParams, hasServerFilter, toFcEvent, isLeaveInstance, RangeCache } from './events.js';
+import { STATUSES, PRIORITIES, PAGE_LIMIT, passesFilter, filterParams, hasServerFilter, toFcEvent, isLeaveInstance, RangeCache, SpanCache, spans } from './events.js';
 import { formatSpan, shiftIso, toMillis, nowInZone } from './time.js';
 import { openEventDialog, defaultCalendar, describeClashes } from './event-dialog.js';
 import { bookedResources, checkResourcesFree } from './bookings.js';
@@ -45,11 +45,13 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     truncated: false,
   };
   const cache = new RangeCache(8);
-  // Wider answers fetched in the background around the range last shown
-  // (its length before and after), by query without the range: the next
-  // or previous period then renders from memory, without waiting for the
-  // network. FullCalendar shows only what falls in its range.
-  const around = new RangeCache(4);
+  // Wider answers fetched in the background around the ranges shown (see
+  // prefetchAround), by query without the range, a few spans per query
+  // (newest first: a week far away and the month now shown may both be
+  // kept): the next or previous period then renders from memory, without
+  // waiting for the network. FullCalendar shows only what falls in its
+  // range.
+  const around = new SpanCache(4, 3);
   // The range whose rendering awaits its performance mark, and the last
   // range marked (see onEventsSet).
   let pendingMark = '';
@@ -329,9 +331,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   function knownAnswer(info, req) {
     const exact = cache.get(req.url);
     if (exact) return exact;
-    const wide = around.get(req.aroundKey);
-    if (wide && wide.from <= info.start.getTime() && info.end.getTime() <= wide.to) return wide.answer;
-    return undefined;
+    return around.find(req.aroundKey, info.start.getTime(), info.end.getTime());
   }
 
   // FullCalendar's event source. An answer already in memory is handed over
@@ -421,33 +421,34 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     inFlight.clear();
     generation++;
   }
-  const spans = (r, from, to) => Boolean(r) && r.from <= from && to <= r.to;
   function prefetchAround(info, key, urlOf) {
     const length = info.end.getTime() - info.start.getTime();
     if (length > 45 * 86400000) return;
     const [from, to] = [info.start.getTime() - 2 * length, info.end.getTime() + 2 * length];
-    if (spans(around.get(key), from, to) || spans(inFlight.get(key), from, to)) return;
+    if (around.has(key, from, to) || (inFlight.get(key) || []).some((r) => spans(r, from, to))) return;
     const span = { from: info.start.getTime() - 3 * length, to: info.end.getTime() + 3 * length };
     const born = generation;
     span.done = new Promise((resolve) => setTimeout(resolve, 50)).then(async () => {
       try {
         if (destroyed) return;
         const answer = await api.get(urlOf(new Date(span.from).toISOString(), new Date(span.to).toISOString()));
-        if (born === generation && !answer.truncated && !answer.offline) around.set(key, { from: span.from, to: span.to, answer });
+        if (born === generation && !answer.truncated && !answer.offline) around.add(key, span.from, span.to, answer);
       } catch {
         // A prefetch that fails changes nothing: the range is fetched when shown.
       } finally {
-        if (inFlight.get(key) === span) inFlight.delete(key);
+        const left = (inFlight.get(key) || []).filter((r) => r !== span);
+        if (left.length) inFlight.set(key, left);
+        else inFlight.delete(key);
       }
     });
-    inFlight.set(key, span);
+    inFlight.set(key, [...(inFlight.get(key) || []), span]);
   }
 
   // An answer for `info`'s range from a prefetch under way that spans it,
   // once that prefetch is done; undefined when there is none or it failed.
   async function prefetchedAnswer(info, req) {
-    const pending = inFlight.get(req.aroundKey);
-    if (!spans(pending, info.start.getTime(), info.end.getTime())) return undefined;
+    const pending = (inFlight.get(req.aroundKey) || []).find((r) => spans(r, info.start.getTime(), info.end.getTime()));
+    if (!pending) return undefined;
     await pending.done;
     return knownAnswer(info, req);
   }

@@ -126,3 +126,34 @@ export class RangeCache {
     this.map.clear();
   }
 }
+
+// Whether the span { from, to } (milliseconds) holds [from, to].
+export function spans(r, from, to) {
+  return Boolean(r) && r.from <= from && to <= r.to;
+}
+
+// Answers over wide spans of time, a few per query key (newest first), in
+// a least-recently-used cache of keys: the calendar's prefetches. A span is
+// { from, to } in milliseconds.
+export class SpanCache {
+  constructor(keys = 4, spansPerKey = 3) {
+    this.keys = new RangeCache(keys);
+    this.perKey = spansPerKey;
+  }
+  // The answer of a span of `key` that holds [from, to], or undefined.
+  find(key, from, to) {
+    const hit = (this.keys.get(key) || []).find((r) => spans(r, from, to));
+    return hit ? hit.answer : undefined;
+  }
+  has(key, from, to) {
+    return this.find(key, from, to) !== undefined;
+  }
+  // Keeps `answer` for [from, to] of `key`, in place of spans it holds.
+  add(key, from, to, answer) {
+    const kept = (this.keys.get(key) || []).filter((r) => !spans({ from, to }, r.from, r.to));
+    this.keys.set(key, [{ from, to, answer }, ...kept].slice(0, this.perKey));
+  }
+  clear() {
+    this.keys.clear();
+  }
+}
