@@ -1,7 +1,8 @@
 // Unit tests of the month view's placement (calendar/month-view.js): lanes,
 // the "+N more" counts, drawing order and how many lanes a row holds.
 import { describe as group, it, expect } from 'vitest';
-import { placeWeek, compareItems, lanesFor, isoDay, LANE, HEAD } from '../src/calendar/month-view.js';
+import { placeWeek, compareItems, lanesFor, LANE, HEAD } from '../src/calendar/month-view.js';
+import { markerDay as isoDay, markerClock } from '../src/calendar/time.js';
 
 const item = (startCol, endCol, extra = {}) => ({ startCol, endCol, allDay: false, start: 0, title: '', ...extra });
 
@@ -72,5 +73,6 @@ group('lanesFor and isoDay', () => {
   });
   it('names a date marker by its UTC fields', () => {
     expect(isoDay(new Date(Date.UTC(2025, 2, 9, 23, 59)))).toBe('2025-03-09');
+    expect(markerClock(new Date(Date.UTC(2025, 2, 9, 7, 5)))).toBe('07:05');
   });
 });

@@ -5,7 +5,7 @@
 // made through the API in a fixed past week (9-15 June 2025, no daylight
 // saving change) and checked through the API afterwards.
 import assert from 'node:assert/strict';
-import { open, until, wallClock, futureDate } from '../lib/app.mjs';
+import { open, until, wallClock, roomAndAlice } from '../lib/app.mjs';
 
 const ZONE = 'America/New_York';
 const WEEK = '2025-06-09';  // a Monday
@@ -580,10 +580,7 @@ export const filterTests = [
   {
     name: 'move-booked-event-clash',
     async run(t) {
-      const room = await t.admin.post('/api/v1/resources', { type: 'room', name: 'Room Cedar', capacity: 6, location: 'Floor 3', timezone: 'UTC' });
-      const alice = await t.addUser({ username: 'alice', displayName: 'Alice Liddell', timezone: 'UTC' });
-      const calendar = await alice.api.post('/api/v1/calendars', { name: 'Work', timezone: 'UTC' });
-      const day = futureDate(14, 2);
+      const { room, alice, calendar, day } = await roomAndAlice(t);
       const event = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
         title: 'Design sync', start: `${day}T10:00:00Z`, end: `${day}T11:00:00Z`, timezone: 'UTC',
       });

@@ -5,7 +5,7 @@
 // filter parameters and GET /api/v1/bookings?event_id= (answers replaced in
 // the browser with the problems such a server sends).
 import assert from 'node:assert/strict';
-import { open, until, futureDate } from '../lib/app.mjs';
+import { open, until, roomAndAlice } from '../lib/app.mjs';
 
 export const shellTests = [
   {
@@ -69,10 +69,7 @@ const problem = (status, detail) => ({
 shellTests.push({
   name: 'older-server-fallbacks',
   async run(t) {
-    const room = await t.admin.post('/api/v1/resources', { type: 'room', name: 'Room Cedar', capacity: 6, location: 'Floor 3', timezone: 'UTC' });
-    const alice = await t.addUser({ username: 'alice', displayName: 'Alice Liddell', timezone: 'UTC' });
-    const calendar = await alice.api.post('/api/v1/calendars', { name: 'Work', timezone: 'UTC' });
-    const day = futureDate(14, 2);
+    const { room, alice, calendar, day } = await roomAndAlice(t);
     const urgent = await alice.api.post(`/api/v1/calendars/${calendar.id}/events`, {
       title: 'Urgent', start: `${day}T10:00:00Z`, end: `${day}T11:00:00Z`, timezone: 'UTC', priority: 1,
     });

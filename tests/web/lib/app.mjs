@@ -20,6 +20,15 @@ export async function open(page, hash, testid) {
   if (testid) await page.getByTestId(testid).first().waitFor({ state: 'visible' });
 }
 
+// Room Cedar (made by the admin) and Alice (UTC) with her calendar "Work",
+// and a Tuesday two weeks ahead for events there.
+export async function roomAndAlice(t) {
+  const room = await t.admin.post('/api/v1/resources', { type: 'room', name: 'Room Cedar', capacity: 6, location: 'Floor 3', timezone: 'UTC' });
+  const alice = await t.addUser({ username: 'alice', displayName: 'Alice Liddell', timezone: 'UTC' });
+  const calendar = await alice.api.post('/api/v1/calendars', { name: 'Work', timezone: 'UTC' });
+  return { room, alice, calendar, day: futureDate(14, 2) };
+}
+
 // The civil date (YYYY-MM-DD) `days` after today (UTC), moved forward to the
 // weekday `weekday` (1 Monday ... 7 Sunday) when given. Tests use dates a
 // few weeks ahead so that no booking rule about the past applies.

@@ -16,7 +16,7 @@ import { el, openModal } from '../ui.js';
 import { CALENDAR_VIEWS, calendarHash, viewForFc } from '../router.js';
 import { loadPref, savePref } from '../prefs.js';
 import { STATUSES, PRIORITIES, PAGE_LIMIT, passesFilter, filterParams, hasServerFilter, toFcEvent, isLeaveInstance, RangeCache, SpanCache, spans } from './events.js';
-import { formatSpan, shiftIso, toMillis, nowInZone } from './time.js';
+import { formatSpan, shiftIso, toMillis, nowInZone, markerClock } from './time.js';
 import { openEventDialog, defaultCalendar, describeClashes } from './event-dialog.js';
 import { bookedResources, checkResourcesFree } from './bookings.js';
 import { monthPlugin } from './month-view.js';
@@ -183,7 +183,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     move: (seg, days, revert) => onMoveOrResize(dayShift(seg, days, days, revert), 'move'),
     resize: (seg, days, revert) => onMoveOrResize(dayShift(seg, 0, days, revert), 'resize'),
     decorate: (seg, node) => labelEvent(seg.def.extendedProps.inst, seg.def.title, node),
-    timeText: (seg) => clockOf(seg.instance.range.start),
+    timeText: (seg) => markerClock(seg.instance.range.start),
     today: () => nowInZone(app.timezone).toISODate(),
     longPressDelay: 400,
   });
@@ -281,11 +281,6 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     const label = `${title}, ${when}${cal ? `, ${cal.name}` : ''}${inst.recurring ? ', repeats' : ''}`;
     node.setAttribute('aria-label', label);
     node.title = label;
-  }
-
-  // 'HH:MM' of a FullCalendar date marker (the wall clock as UTC fields).
-  function clockOf(marker) {
-    return `${String(marker.getUTCHours()).padStart(2, '0')}:${String(marker.getUTCMinutes()).padStart(2, '0')}`;
   }
 
   // What FullCalendar hands eventDrop/eventResize, for an event of the
@@ -519,23 +514,30 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
     loadTeamLeave();
   }
 
+  // A checkbox showing `key` unless it is in the set state[`which`]
+  // ('hiddenCalendars' or 'hiddenModules', also the preference's name).
+  function hideToggle(which, key, testid) {
+    const box = el('input', {
+      type: 'checkbox',
+      checked: !state[which].has(key),
+      testid,
+      on: {
+        change: () => {
+          if (box.checked) state[which].delete(key);
+          else state[which].add(key);
+          savePref(which, [...state[which]]);
+          refetch({ keepCache: true });
+        },
+      },
+    });
+    return box;
+  }
+
   function renderCalendarList() {
     const items = state.calendars.map((c) => {
       const shared = c.owner !== null && c.owner !== app.user.id;
       const org = c.owner === null;
-      const box = el('input', {
-        type: 'checkbox',
-        checked: !state.hiddenCalendars.has(c.id),
-        testid: `calendar-toggle-${c.id}`,
-        on: {
-          change: () => {
-            if (box.checked) state.hiddenCalendars.delete(c.id);
-            else state.hiddenCalendars.add(c.id);
-            savePref('hiddenCalendars', [...state.hiddenCalendars]);
-            refetch({ keepCache: true });
-          },
-        },
-      });
+      const box = hideToggle('hiddenCalendars', c.id, `calendar-toggle-${c.id}`);
       return el(
         'li',
         {},
@@ -561,19 +563,7 @@ export function mountCalendar({ content, sidebar, ctx, app, setOffline, searchIn
   function renderModuleList() {
     moduleList.replaceChildren(
       ...state.modules.map((m) => {
-        const box = el('input', {
-          type: 'checkbox',
-          checked: !state.hiddenModules.has(m.key),
-          testid: `module-toggle-${m.key}`,
-          on: {
-            change: () => {
-              if (box.checked) state.hiddenModules.delete(m.key);
-              else state.hiddenModules.add(m.key);
-              savePref('hiddenModules', [...state.hiddenModules]);
-              refetch({ keepCache: true });
-            },
-          },
-        });
+        const box = hideToggle('hiddenModules', m.key, `module-toggle-${m.key}`);
         const count = state.calendars.filter((c) => c.module === m.key).length;
         return el(
           'li',

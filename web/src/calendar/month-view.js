@@ -16,6 +16,7 @@
 import { createPlugin, sliceEvents } from '@fullcalendar/core';
 import { TableDateProfileGenerator } from '@fullcalendar/daygrid/internal';
 import { el, openModal } from '../ui.js';
+import { markerDay as isoDay } from './time.js';
 
 const DAY = 86400000;
 // Pixels: one event lane, the day number's row, and how far a mouse moves
@@ -27,9 +28,6 @@ const TOUCH_SLOP = 8;
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const two = (n) => String(n).padStart(2, '0');
-// 'YYYY-MM-DD' of a FullCalendar date marker (wall time as UTC fields).
-export const isoDay = (d) => `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
 const longDay = (d) => `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 
 // How many event lanes fit in a week row `rowHeight` pixels high.
@@ -188,7 +186,7 @@ class MonthView {
       const d = new Date(this.start + c * DAY);
       return el('div', { class: 'am-colhead', role: 'columnheader', 'aria-label': WEEKDAYS[d.getUTCDay()], text: WEEKDAYS[d.getUTCDay()].slice(0, 3) });
     }));
-    this.byDay = new Map();
+    this.weeks = weeks;
     this.body.replaceChildren(...weeks.map((items, w) => this.drawWeek(items.sort(compareItems), w, month, today, capacity)));
   }
 
@@ -198,7 +196,6 @@ class MonthView {
     for (let c = 0; c < 7; c++) {
       const day = new Date(this.start + (w * 7 + c) * DAY);
       const iso = isoDay(day);
-      this.byDay.set(iso, items.filter((it) => it.startCol <= c && c <= it.endCol));
       const cell = el('div', {
         class: ['am-day', day.getUTCMonth() !== month && 'am-other', iso === today && 'am-today'],
         role: 'cell',
@@ -286,7 +283,9 @@ class MonthView {
   }
 
   openMore(iso) {
-    const items = [...(this.byDay.get(iso) || [])].sort((a, b) => Number(b.allDay) - Number(a.allDay) || a.start - b.start);
+    const index = Math.round((Date.parse(`${iso}T00:00:00Z`) - this.start) / DAY);
+    const col = index % 7;
+    const items = (this.weeks[Math.floor(index / 7)] || []).filter((it) => it.startCol <= col && col <= it.endCol).sort((a, b) => Number(b.allDay) - Number(a.allDay) || a.start - b.start);
     let modal;
     const list = el('ul', { class: 'am-more-list', testid: 'more-events-list' }, items.map((it) => {
       const label = el('button', {

@@ -28,6 +28,11 @@ const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (n) => String(n).padStart(2, '0');
 
+// 'HH:MM' and 'YYYY-MM-DD' of a Date read by its UTC fields: a wall clock
+// (wallOf below) or a FullCalendar date marker.
+export const markerClock = (d) => `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+export const markerDay = (d) => `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+
 // The wall clock of instant `ms` in `zone` as UTC fields of a Date.
 function wallOf(ms, zone) {
   return new Date(ms + offsetAt(zone, ms) * 60000);
@@ -42,9 +47,8 @@ export function formatSpan(startIso, endIso, zone) {
   const b = wallOf(Date.parse(endIso), z);
   if (Number.isNaN(a.getTime()) || Number.isNaN(b.getTime())) return `${startIso} – ${endIso}`;
   const day = (d) => `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-  const clock = (d) => `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
-  if (day(a) === day(b)) return `${day(a)}, ${clock(a)}–${clock(b)}`;
-  return `${day(a)}, ${clock(a)} – ${day(b)}, ${clock(b)}`;
+  if (day(a) === day(b)) return `${day(a)}, ${markerClock(a)}–${markerClock(b)}`;
+  return `${day(a)}, ${markerClock(a)} – ${day(b)}, ${markerClock(b)}`;
 }
 
 export function toMillis(iso) {
